@@ -1,0 +1,67 @@
+"""State changes of the grid app, one module per topic."""
+
+from grid.services.events import (
+    CATEGORY_NOT_FOR_GRID,
+    DESCRIPTION_REQUIRED,
+    KEY_TOO_LONG,
+    NOT_IN_GRID,
+    NOTE_NOT_ALLOWED,
+    NOTE_REQUIRED,
+    event_note_add,
+    event_report,
+)
+from grid.services.flow import (
+    HELPER_TWICE,
+    LEAD_IS_HELPER,
+    LEAD_REQUIRED,
+    NO_COMMAND_CENTRE,
+    NOT_A_DEPARTMENT,
+    NOT_AT_COMMAND_CENTRE,
+    NOT_AT_COMMUNITY_OR_STREET,
+    NOT_AT_STREET,
+    command_centre_for,
+    event_accept,
+    event_assign_department,
+    event_close,
+    event_dispatch,
+    event_pass_up,
+)
+from grid.services.grids import grid_member_add, grid_member_remove, grid_save
+from grid.services.open311 import (
+    open311_client_create,
+    open311_client_for_key,
+    open311_key_assign,
+    open311_request_file,
+)
+
+__all__ = [
+    "CATEGORY_NOT_FOR_GRID",
+    "DESCRIPTION_REQUIRED",
+    "HELPER_TWICE",
+    "KEY_TOO_LONG",
+    "LEAD_IS_HELPER",
+    "LEAD_REQUIRED",
+    "NOT_A_DEPARTMENT",
+    "NOT_AT_COMMAND_CENTRE",
+    "NOT_AT_COMMUNITY_OR_STREET",
+    "NOT_AT_STREET",
+    "NOT_IN_GRID",
+    "NOTE_NOT_ALLOWED",
+    "NOTE_REQUIRED",
+    "NO_COMMAND_CENTRE",
+    "command_centre_for",
+    "event_accept",
+    "event_assign_department",
+    "event_close",
+    "event_dispatch",
+    "event_note_add",
+    "event_pass_up",
+    "event_report",
+    "grid_member_add",
+    "grid_member_remove",
+    "grid_save",
+    "open311_client_create",
+    "open311_client_for_key",
+    "open311_key_assign",
+    "open311_request_file",
+]

@@ -1,0 +1,70 @@
+"""Who may do what with a whistle. Views, admin, templates and services ask here."""
+
+from grid.whistle.models import Whistle, WhistleSummons
+from portal.accounts.models import Department, StaffMembership
+from portal.cases import policies as case_policies
+from portal.cases.models import Case
+from portal.cases.selectors import sees_all_cases
+
+
+def _active_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def streets_of(user):
+    """The streets or townships the user works for."""
+    if not _active_staff(user):
+        return Department.objects.none()
+    return Department.objects.filter(
+        kind=Department.Kind.STREET, is_active=True, memberships__user=user
+    )
+
+
+def is_member(user, department: Department) -> bool:
+    return (
+        _active_staff(user)
+        and StaffMembership.objects.filter(user=user, department=department).exists()
+    )
+
+
+def is_party_secretary(user, street: Department) -> bool:
+    """The street's leader, whose approval a whistle needs."""
+    return (
+        _active_staff(user)
+        and StaffMembership.objects.filter(
+            user=user, department=street, role=StaffMembership.Role.LEADER
+        ).exists()
+    )
+
+
+def can_blow(user, case: Case, street: Department) -> bool:
+    """Staff of a street who may handle the matter (its own or its
+    communities')."""
+    return (
+        street.kind == Department.Kind.STREET
+        and is_member(user, street)
+        and case_policies.can_handle(user, case)
+    )
+
+
+def can_report(user, summons: WhistleSummons) -> bool:
+    return is_member(user, summons.department)
+
+
+def can_strike_off(user, whistle: Whistle) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or is_member(user, whistle.street)
+
+
+def is_committee(user) -> bool:
+    """The committee (and superusers): read-only overseers of every case."""
+    return sees_all_cases(user)
+
+
+def can_acknowledge_filing(user) -> bool:
+    return is_committee(user) and not user.is_superuser
+
+
+def can_view_negative_list(user) -> bool:
+    return is_committee(user)

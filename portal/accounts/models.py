@@ -1,0 +1,205 @@
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from portal.accounts.masking import mask_mobile, mask_resident_id
+from portal.accounts.validators import (
+    normalize_resident_id,
+    validate_mobile,
+    validate_resident_id,
+)
+
+
+class User(AbstractUser):
+    """Everyone who logs in: residents, staff, grid workers, the committee.
+
+    The real-name profile (name, mobile, resident identity number) sits on the
+    user itself: every matter needs it and a join per page buys nothing.
+    """
+
+    mobile = models.CharField(
+        _("mobile number"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_mobile],
+    )
+    mobile_verified = models.BooleanField(_("mobile verified"), default=False)
+    real_name = models.CharField(_("real name"), max_length=50, blank=True)
+    resident_id = models.CharField(
+        _("resident identity number"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_resident_id],
+    )
+    real_name_verified_at = models.DateTimeField(
+        _("real-name verified at"), null=True, blank=True
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [
+            ("view_full_resident_id", _("Can see full resident identity numbers")),
+        ]
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    def clean(self):
+        super().clean()
+        # As save() stores them, so that a form's unique check compares the
+        # stored form: "...002x" is a duplicate of "...002X", not a new row
+        # that then fails in the database.
+        self.resident_id = normalize_resident_id(self.resident_id) or None
+        self.mobile = self.mobile or None
+
+    def save(self, *args, **kwargs):
+        if self.resident_id:
+            self.resident_id = normalize_resident_id(self.resident_id)
+        else:
+            self.resident_id = None
+        if not self.mobile:
+            self.mobile = None
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.resident_id)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class Department(models.Model):
+    """A unit that owns cases: the district tree (district, street or township,
+    community) and the functional departments beside it.
+
+    Case visibility is granted with guardian permissions on a Department; a grant
+    holds for the department's whole subtree (a street supervises its
+    communities), read through DepartmentLink.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        COMMAND_CENTRE = "command_centre", _("District command centre")
+        STREET = "street", _("Street or township")
+        COMMUNITY = "community", _("Community")
+        FUNCTIONAL = "functional", _("Functional department")
+        COMMITTEE = "committee", _("Politics and law committee")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("supervising department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="department", editable=False
+    )
+    phone = models.CharField(_("service phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+        permissions = [
+            ("view_cases_of", _("Can view the cases of this department")),
+            ("handle_cases_of", _("Can handle the cases of this department")),
+            ("lead_cases_of", _("Leads this department (confirms, extends)")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def ancestors(self):
+        """This department and every department above it, nearest first."""
+        return Department.objects.filter(descendant_links__descendant=self).order_by(
+            "descendant_links__depth"
+        )
+
+
+class DepartmentLink(models.Model):
+    """Closure table of the department tree: one row per (ancestor, descendant)
+    pair, depth 0 for the department itself. Lets one indexed join answer
+    "is this case's department under a department the user holds a grant on"."""
+
+    ancestor = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="descendant_links"
+    )
+    descendant = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="ancestor_links"
+    )
+    depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ancestor", "descendant"], name="department_link_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["descendant", "ancestor"])]
+
+    def __str__(self):
+        return f"{self.ancestor_id} > {self.descendant_id} ({self.depth})"
+
+
+class StaffMembership(models.Model):
+    """A staff member's role in one department."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("Clerk")
+        LEADER = "leader", _("Leader")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department"], name="staff_membership_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.department} ({self.get_role_display()})"
+
+
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+
+class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)

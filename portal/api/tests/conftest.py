@@ -1,0 +1,1 @@
+from grid.tests.conftest import api, as_user, category, grids, people, tree  # noqa: F401

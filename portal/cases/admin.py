@@ -1,0 +1,534 @@
+"""The clerks' admin for cases. It delegates: the queryset is visible_cases,
+permissions come from portal.cases.policies, and every change goes through
+portal.cases.workflow, as a bulk action on the list or as a button on the case
+page (portal.cases.admin_views). The case page itself is read-only: nothing is
+edited in a form, and nothing that holds a case can be deleted here."""
+
+import datetime
+import re
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.urls import path
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from portal.accounts.models import (
+    Department,
+    DepartmentGroupObjectPermission,
+    DepartmentLink,
+    DepartmentUserObjectPermission,
+)
+from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
+from portal.cases import admin_views, policies, workflow
+from portal.cases.history import diffed_fields
+from portal.cases.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    DeadlinePolicy,
+    ServiceCategory,
+)
+from portal.cases.selectors import (
+    VIEW_DEPARTMENT_PERMS,
+    sees_all_cases,
+    visible_cases,
+)
+from portal.cases.warnings import Colour, colour_q, with_warning_colour
+
+BULK_ACCEPTED = _("%(count)d cases accepted.")
+BULK_ASSIGNED = _("%(count)d cases assigned to you.")
+BULK_REFUSED = _("%(case)s: %(errors)s")
+SEARCH_HELP = _(
+    "A full tracking number (such as 2026-0000123) finds that case; anything "
+    "else searches the applicants' names."
+)
+ASSIGNED_TO_ME = _("assigned to me")
+UNASSIGNED = _("not assigned")
+OPEN_ONLY = _("open")
+
+TRACKING_NUMBER = re.compile(r"^\d{4}-\d{7}$")
+
+
+def _memo(request, key, compute):
+    """Remember a policy answer for the rest of the request: the admin asks
+    the same question several times while rendering one page."""
+    cache = request.__dict__.setdefault("_case_admin_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def is_case_staff(user) -> bool:
+    """Staff who work with cases: department members, the committee, admins."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or sees_all_cases(user) or user.memberships.exists())
+    )
+
+
+def _is_case_staff(request) -> bool:
+    return _memo(request, "staff", lambda: is_case_staff(request.user))
+
+
+def filter_departments(user):
+    """Departments whose cases the user sees through a department grant (the
+    granted ones and those below them): the choices of the list filters. One
+    small query on the department tables, never a scan of the cases. Cases
+    seen through a per-case exception grant are still found by search."""
+    if sees_all_cases(user):
+        return Department.objects.all()
+    granted = [
+        model.objects.filter(
+            permission__codename__in=VIEW_DEPARTMENT_PERMS,
+            permission__content_type__app_label="accounts",
+            **lookup,
+        ).values("content_object_id")
+        for model, lookup in (
+            (DepartmentGroupObjectPermission, {"group__user": user}),
+            (DepartmentUserObjectPermission, {"user": user}),
+        )
+    ]
+    links = DepartmentLink.objects.filter(descendant=OuterRef("pk"))
+    return Department.objects.filter(
+        Exists(links.filter(ancestor_id__in=granted[0]))
+        | Exists(links.filter(ancestor_id__in=granted[1]))
+    )
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows.
+
+    Django's ChangeList counts the filtered queryset on every page load
+    (``paginator.count``), even with ``show_full_result_count = False``, which
+    only saves the second, unfiltered count. On a table of millions a
+    ``COUNT(*)`` over a visibility filter reads every visible row. This
+    paginator counts ``SELECT COUNT(*) FROM (... LIMIT CAP + 1)`` instead, so
+    the database stops after CAP + 1 rows; the list then says "10,000+" and
+    offers the first CAP / list_per_page pages, which is more than anyone
+    pages through: beyond that, a filter or a search is the way in.
+    """
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        if hasattr(rows, "values"):
+            rows = rows.values("pk")  # count ids, not the warning annotation
+        counted = rows[: self.cap + 1].count()
+        self.count_is_capped = counted > self.cap
+        return min(counted, self.cap)
+
+    @property
+    def count_display(self) -> str:
+        count = self.count
+        return f"{count:,}+" if self.count_is_capped else str(count)
+
+    count_is_capped = False
+
+
+class WarningColourFilter(admin.SimpleListFilter):
+    title = _("warning colour")
+    parameter_name = "colour"
+
+    def lookups(self, request, model_admin):
+        return Colour.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Colour.values:
+            return queryset.filter(colour_q(self.value()))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", ASSIGNED_TO_ME), ("me-open", OPEN_ONLY), ("none", UNASSIGNED)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "me-open":
+            return queryset.filter(assignee=request.user, status__in=OPEN_STATUSES)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class VisibleDepartmentFilter(admin.RelatedFieldListFilter):
+    """Only the departments whose cases the user sees."""
+
+    def field_choices(self, field, request, model_admin):
+        return [
+            (department.pk, str(department))
+            for department in filter_departments(request.user).order_by("code")
+        ]
+
+
+class VisibleCategoryFilter(admin.RelatedFieldListFilter):
+    """Only the categories handled by departments whose cases the user sees."""
+
+    def field_choices(self, field, request, model_admin):
+        categories = ServiceCategory.objects.order_by("sort_order", "code")
+        if not sees_all_cases(request.user):
+            categories = categories.filter(
+                department__in=filter_departments(request.user)
+            )
+        return [(category.pk, str(category)) for category in categories]
+
+
+def _history_value(record, field):
+    """A field of a history row as a clerk reads it."""
+    if field.is_relation:
+        return str(getattr(record, field.name) or "-")
+    value = getattr(record, field.attname)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value)) or "-"
+    if value in (None, ""):
+        return "-"
+    if isinstance(value, datetime.datetime):
+        return formats.localize(timezone.localtime(value))
+    return str(value)
+
+
+def case_field_changes(older, newer) -> list[dict]:
+    """What changed from one history row of a case to the next, over the
+    fields portal.cases.history diffs (the workflow's fields included, which
+    simple-history's own diff_against leaves out as editable=False)."""
+    return [
+        {
+            "field": capfirst(field.verbose_name),
+            "old": _history_value(older, field),
+            "new": _history_value(newer, field),
+        }
+        for field in diffed_fields()
+        if getattr(older, field.attname) != getattr(newer, field.attname)
+    ]
+
+
+class CaseInlineMixin:
+    """The case's files and timeline, read-only, for staff who may read its
+    internal entries."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return _is_case_staff(request)
+        return _memo(
+            request,
+            ("internal", obj.pk),
+            lambda: policies.can_view_internal(request.user, obj),
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseEventInline(CaseInlineMixin, admin.TabularInline):
+    model = CaseEvent
+    fields = ("created_at", "kind", "actor", "is_public", "message", "internal_note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class AttachmentInline(CaseInlineMixin, admin.TabularInline):
+    model = Attachment
+    fields = (
+        "download",
+        "content_type",
+        "size",
+        "is_internal",
+        "uploaded_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+def person_summary(user) -> str:
+    """A person as the admin shows one: name and masked mobile, never the full
+    resident identity number."""
+    if user is None:
+        return "-"
+    parts = [user.display_name, user.masked_mobile]
+    return " ".join(part for part in parts if part)
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "tracking_number",
+        "title",
+        "category",
+        "department",
+        "applicant_column",
+        "assignee",
+        "status",
+        "colour",
+        "stage_due_at",
+        "submitted_at",
+    )
+    list_filter = (
+        "status",
+        WarningColourFilter,
+        AssigneeFilter,
+        ("category", VisibleCategoryFilter),
+        ("department", VisibleDepartmentFilter),
+        ("submitted_at", admin.DateFieldListFilter),
+        "kind",
+    )
+    search_fields = ("applicant__real_name",)
+    search_help_text = SEARCH_HELP
+    list_select_related = ("category", "department", "applicant", "assignee")
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    change_form_template = "admin/cases/case/change_form.html"
+    inlines = [AttachmentInline, CaseEventInline]
+    readonly_fields = (
+        "tracking_number",
+        "kind",
+        "category",
+        "title",
+        "description",
+        "details",
+        "applicant_summary",
+        "submitter",
+        "department",
+        "assignee",
+        "status",
+        "stage",
+        "stage_due_at",
+        "submitted_at",
+        "accepted_at",
+        "resolved_at",
+        "closed_at",
+        "outcome",
+        "reply",
+        "outcome_basis",
+        "outcome_redirect",
+        "duplicate_of",
+        "verdict",
+        "rating",
+        "rating_comment",
+    )
+    fields = readonly_fields
+    actions = ["accept_selected", "assign_selected_to_me"]
+
+    def get_queryset(self, request):
+        return with_warning_colour(visible_cases(request.user)).select_related(
+            "category", "department", "applicant", "submitter", "assignee"
+        )
+
+    def get_urls(self):
+        workflow_view = self.admin_site.admin_view(self.workflow_view)
+        return [
+            path(
+                "<path:object_id>/workflow/<slug:action>/",
+                workflow_view,
+                name="cases_case_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_view(self, request, object_id, action):
+        return admin_views.case_workflow_view(self, request, unquote(object_id), action)
+
+    def get_search_results(self, request, queryset, search_term):
+        """A full tracking number is an exact, indexed lookup; anything else
+        searches the applicants' names."""
+        term = search_term.strip()
+        if TRACKING_NUMBER.match(term):
+            return queryset.filter(tracking_number=term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        if obj is not None:
+            context["case_actions"] = [
+                {
+                    "name": action.name,
+                    "label": action.label,
+                    "url": admin_views.action_url(obj, action),
+                }
+                for action in admin_views.available_actions(request.user, obj)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description=_("warning"), ordering="warning_colour")
+    def colour(self, obj):
+        return Colour(obj.warning_colour).label
+
+    @admin.display(description=_("applicant"), ordering="applicant__real_name")
+    def applicant_column(self, obj):
+        return person_summary(obj.applicant)
+
+    @admin.display(description=_("applicant"))
+    def applicant_summary(self, obj):
+        user = obj.applicant
+        if user is None:
+            return "-"
+        return " · ".join(
+            part
+            for part in (user.display_name, user.masked_mobile, user.masked_resident_id)
+            if part
+        )
+
+    # --- permissions: the policy decides -------------------------------------
+
+    def has_module_permission(self, request):
+        return _is_case_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return _is_case_staff(request)
+        return _memo(
+            request, ("view", obj.pk), lambda: policies.can_view(request.user, obj)
+        )
+
+    def has_handle_permission(self, request, obj=None):
+        """May take workflow steps (the committee never: it only oversees)."""
+        if policies.is_read_only_overseer(request.user) or not _is_case_staff(request):
+            return False
+        return obj is None or policies.can_handle(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on a case is edited in a form; every change is a workflow
+        # step (the actions and buttons), so the case page is read-only.
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- history -------------------------------------------------------------
+
+    def _visible_or_404(self, request, object_id):
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        if request.method != "GET":
+            # simple-history saves a posted past version as the current case
+            # whatever revert_disabled says (it only hides the button): that
+            # would rewrite status outside the workflow. Past versions are
+            # read-only.
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_view_history_permission(self, request, obj=None):
+        return obj is None or policies.can_view_internal(request.user, obj)
+
+    def set_history_delta_changes(
+        self, request, historical_records, foreign_keys_are_objs=True
+    ):
+        records = list(historical_records)  # newest first; FKs are joined
+        for newer, older in zip(records, records[1:], strict=False):
+            newer.history_delta_changes = case_field_changes(older, newer)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    # --- bulk actions: a loop of workflow calls ------------------------------
+
+    def _bulk(self, request, queryset, step, done_message):
+        done = 0
+        for case in queryset:
+            try:
+                step(case)
+                done += 1
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    BULK_REFUSED
+                    % {
+                        "case": case.tracking_number,
+                        "errors": " ".join(error.messages),
+                    },
+                    messages.ERROR,
+                )
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Accept the selected cases"), permissions=["handle"])
+    def accept_selected(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda case: workflow.accept_case(case=case, actor=request.user),
+            BULK_ACCEPTED,
+        )
+
+    @admin.action(
+        description=_("Assign the selected cases to me"), permissions=["handle"]
+    )
+    def assign_selected_to_me(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda case: workflow.assign_case(
+                case=case, actor=request.user, assignee=request.user
+            ),
+            BULK_ASSIGNED,
+        )
+
+
+class DeadlinePolicyInline(admin.TabularInline):
+    model = DeadlinePolicy
+    extra = 0
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "topic", "department", "is_active", "sort_order")
+    list_filter = ("topic", "is_active", "department")
+    search_fields = ("name", "code")
+    list_select_related = ("department",)
+    inlines = [DeadlinePolicyInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

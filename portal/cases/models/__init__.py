@@ -1,0 +1,48 @@
+from portal.cases.models.calendar import HolidayCalendar, HolidayYear
+from portal.cases.models.case import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseGroupObjectPermission,
+    CaseKind,
+    CaseSequence,
+    CaseStatus,
+    CaseUserObjectPermission,
+    CoHandling,
+    MaterialRequest,
+    Outcome,
+    ResidentVerdict,
+)
+from portal.cases.models.category import (
+    DeadlinePolicy,
+    OverdueEscalation,
+    PeriodUnit,
+    ServiceCategory,
+    Stage,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Attachment",
+    "Case",
+    "CaseEvent",
+    "CaseExtension",
+    "CaseGroupObjectPermission",
+    "CaseKind",
+    "CaseSequence",
+    "CaseStatus",
+    "CaseUserObjectPermission",
+    "CoHandling",
+    "DeadlinePolicy",
+    "HolidayCalendar",
+    "HolidayYear",
+    "MaterialRequest",
+    "Outcome",
+    "OverdueEscalation",
+    "PeriodUnit",
+    "ResidentVerdict",
+    "ServiceCategory",
+    "Stage",
+]

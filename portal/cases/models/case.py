@@ -1,0 +1,390 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from portal.cases.models.category import PeriodUnit, ServiceCategory, Stage
+
+
+class CaseKind(models.TextChoices):
+    MATTER = "matter", _("Matter")
+    CERTIFICATE = "certificate", _("Certificate request")
+    COURT_FILING = "court_filing", _("Court filing")
+    CONSULTATION = "consultation", _("Legal consultation")
+    LEGAL_AID = "legal_aid", _("Legal aid application")
+    MEDIATION = "mediation", _("Mediation")
+    PETITION = "petition", _("Petition")
+    GRID_EVENT = "grid_event", _("Grid event")
+    BOARD_QUESTION = "board_question", _("Public board question")
+
+
+class CaseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting acceptance")
+    NEEDS_MATERIAL = "needs_material", _("More material requested")
+    ACCEPTED = "accepted", _("Being handled")
+    DECLINED = "declined", _("Not accepted")
+    RESOLVED = "resolved", _("Replied, awaiting confirmation")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.NEEDS_MATERIAL,
+    CaseStatus.ACCEPTED,
+    CaseStatus.RESOLVED,
+)
+
+
+class Outcome(models.TextChoices):
+    """What a reply honestly says happened."""
+
+    SOLVED = "solved", _("Solved")
+    EXPLAINED = "explained", _("Explained, with the legal basis")
+    NOT_OUR_REMIT = "not_our_remit", _("Not our remit")
+    DUPLICATE = "duplicate", _("Duplicate of another case")
+    UNREASONABLE = "unreasonable", _("Unreasonable request (confirmed by a leader)")
+
+
+class ResidentVerdict(models.TextChoices):
+    NONE = "", _("not yet given")
+    CONFIRMED = "confirmed", _("confirmed")
+    DISPUTED = "disputed", _("disputed")
+
+
+class Case(models.Model):
+    """Every matter a resident or grid worker submits, whatever its kind.
+
+    Only portal.cases.workflow writes status, stage and the deadline fields.
+    """
+
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=20, unique=True, editable=False
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CaseKind.choices, default=CaseKind.MATTER
+    )
+    category = models.ForeignKey(
+        ServiceCategory,
+        verbose_name=_("service category"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="cases_applied",
+        null=True,
+        blank=True,
+    )
+    submitter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="cases_submitted",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="cases_assigned",
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, editable=False
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, blank=True, editable=False
+    )
+    stage_started_at = models.DateTimeField(_("stage started"), null=True, editable=False)
+    stage_due_at = models.DateTimeField(_("due"), null=True, editable=False)
+    # Thresholds of the four-colour warning, fixed when the stage starts (50% and
+    # 80% of the stage's time), so that the colour is a plain comparison with now
+    # that both databases index and compute the same way.
+    stage_yellow_at = models.DateTimeField(null=True, editable=False)
+    stage_orange_at = models.DateTimeField(null=True, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    submitted_at = models.DateTimeField(_("submitted"), editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, editable=False)
+    first_response_at = models.DateTimeField(
+        _("first response"), null=True, editable=False
+    )
+    resolved_at = models.DateTimeField(_("replied"), null=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, editable=False
+    )
+    reply = models.TextField(_("reply"), blank=True, editable=False)
+    outcome_basis = models.TextField(_("legal basis of the reply"), blank=True)
+    outcome_redirect = models.CharField(
+        _("where it belongs"), max_length=200, blank=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by leader"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verdict = models.CharField(
+        _("applicant's verdict"),
+        max_length=10,
+        choices=ResidentVerdict.choices,
+        blank=True,
+        editable=False,
+    )
+    dispute_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, editable=False)
+    rating_comment = models.TextField(_("rating comment"), blank=True, editable=False)
+    rated_at = models.DateTimeField(_("rated"), null=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at", "-id"]
+        permissions = [
+            ("view_all_cases", _("Can view every case (committee, read only)")),
+            ("handle_case", _("Can handle this case (exception grant)")),
+        ]
+        indexes = [
+            models.Index(
+                fields=["department", "status", "-submitted_at"],
+                name="case_dept_status_sub",
+            ),
+            models.Index(fields=["department", "-submitted_at"], name="case_dept_sub"),
+            models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            models.Index(fields=["submitter", "-submitted_at"], name="case_submitter"),
+            models.Index(fields=["status", "stage_due_at"], name="case_status_due"),
+            models.Index(fields=["-submitted_at", "-id"], name="case_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(rating__gte=1, rating__lte=5),
+                name="case_rating_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline, written by the workflow beside the
+    history row. Public entries are what the applicant sees."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Not accepted")
+        MATERIAL_REQUESTED = "material_requested", _("More material requested")
+        RESUBMITTED = "resubmitted", _("Material supplied")
+        ASSIGNED = "assigned", _("Assigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        CO_HANDLING = "co_handling", _("Co-handling requested")
+        ESCALATED = "escalated", _("Escalated")
+        EXTENDED = "extended", _("Time limit extended")
+        RESOLVED = "resolved", _("Replied")
+        CONFIRMED = "confirmed", _("Confirmed by the applicant")
+        DISPUTED = "disputed", _("Disputed by the applicant")
+        RATED = "rated", _("Rated")
+        REOPENED = "reopened", _("Reopened")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        NOTE = "note", _("Note")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    is_public = models.BooleanField(_("shown to the applicant"), default=True)
+    message = models.TextField(_("message"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_time")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_kind_display()}"
+
+
+def attachment_path(instance, filename):
+    # The stored name never carries the user's file name.
+    return f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file attached to a case, kept outside the web root and served only
+    through a permission-checked view."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    is_internal = models.BooleanField(_("internal (not shown to the applicant)"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("cases:attachment", args=[self.case_id, self.pk])
+
+
+class MaterialRequest(models.Model):
+    """The one consolidated list of missing material (一次性告知)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="material_requests"
+    )
+    items = models.JSONField(_("missing material"))
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("request for more material")
+        verbose_name_plural = _("requests for more material")
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id}: {len(self.items)}"
+
+
+class CaseExtension(models.Model):
+    """An extension (延期) of a stage's time limit, within its legal maximum."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    amount = models.PositiveIntegerField(_("extension"))
+    unit = models.CharField(max_length=20, choices=PeriodUnit.choices)
+    reason = models.TextField(_("reason"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    previous_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+
+    def __str__(self):
+        return f"{self.case_id} +{self.amount} {self.unit}"
+
+
+class CoHandling(models.Model):
+    """A department asked to help with a case (协办)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="co_handlers")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="co_handled"
+    )
+    note = models.TextField(_("what is asked"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("co-handling department")
+        verbose_name_plural = _("co-handling departments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "department"], name="co_handling_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} + {self.department}"
+
+
+class CaseSequence(models.Model):
+    """The last tracking number handed out in a year."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-case grants to a person: the exception, not the rule."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Per-case grants to a department's group (co-handling, transferred away)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)

@@ -1,0 +1,170 @@
+"""Who may see what: (owner, another resident, a clerk of the owning
+department, a clerk of another department, the committee, anonymous) ×
+(list, detail, attachment, history), on the site and in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from portal.cases import workflow
+from portal.cases.selectors import visible_cases
+from portal.cases.tests.factories import file_case, pdf_upload
+
+ROLES = ["owner", "other_resident", "clerk", "other_clerk", "committee", "anonymous"]
+
+
+@pytest.fixture
+def case(category, people):
+    case = file_case(category, people["owner"], files=[pdf_upload("身份证.pdf")])
+    return workflow.accept_case(case=case, actor=people["clerk"], note="已受理")
+
+
+@pytest.fixture
+def as_role(client, people):
+    def login(role):
+        if role != "anonymous":
+            client.force_login(people[role])
+        return client
+
+    return login
+
+
+def urls(case):
+    attachment = case.attachments.get()
+    return {
+        "list": reverse("cases:list"),
+        "detail": reverse("cases:detail", args=[case.pk]),
+        "attachment": reverse("cases:attachment", args=[case.pk, attachment.pk]),
+        "history": reverse("cases:history", args=[case.pk]),
+        "admin_list": reverse("admin:cases_case_changelist"),
+        "admin_detail": reverse("admin:cases_case_change", args=[case.pk]),
+        "admin_history": reverse("admin:cases_case_history", args=[case.pk]),
+    }
+
+
+# What each role gets: "ok" shows the case, "absent" is a list without it,
+# 404 as if it did not exist, 403 refused, "login" redirected to log in.
+EXPECTED = {
+    "owner": {
+        "list": "ok", "detail": "ok", "attachment": "ok", "history": 403,
+        "admin_list": "login", "admin_detail": "login", "admin_history": "login",
+    },
+    "other_resident": {
+        "list": "absent", "detail": 404, "attachment": 404, "history": 404,
+        "admin_list": "login", "admin_detail": "login", "admin_history": "login",
+    },
+    "clerk": {
+        "list": "ok", "detail": "ok", "attachment": "ok", "history": "ok",
+        "admin_list": "ok", "admin_detail": "ok", "admin_history": "ok",
+    },
+    "other_clerk": {
+        "list": "absent", "detail": 404, "attachment": 404, "history": 404,
+        "admin_list": "absent", "admin_detail": "redirect", "admin_history": 404,
+    },
+    "committee": {
+        "list": "ok", "detail": "ok", "attachment": "ok", "history": "ok",
+        "admin_list": "ok", "admin_detail": "ok", "admin_history": "ok",
+    },
+    "anonymous": {
+        "list": "login", "detail": "login", "attachment": "login", "history": "login",
+        "admin_list": "login", "admin_detail": "login", "admin_history": "login",
+    },
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", list(EXPECTED["owner"]))
+def test_access_matrix(case, as_role, role, page):
+    client = as_role(role)
+    response = client.get(urls(case)[page])
+    expected = EXPECTED[role][page]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if expected == "ok":
+        assert response.status_code == 200
+        if page == "attachment":
+            assert body.startswith(b"%PDF")
+            assert response["Content-Disposition"].startswith("attachment")
+        else:
+            assert case.tracking_number.encode() in body
+    elif expected == "absent":
+        assert response.status_code == 200
+        assert case.tracking_number.encode() not in body
+    elif expected == "login":
+        assert response.status_code == 302
+        assert "login" in response["Location"]
+    elif expected == "redirect":
+        # The admin answers an object outside the queryset as "does not exist"
+        # and sends the user back to the index, revealing nothing.
+        assert response.status_code == 302
+        assert case.tracking_number.encode() not in body
+    else:
+        assert response.status_code == expected
+        assert case.tracking_number.encode() not in body
+
+
+def test_unknown_case_looks_the_same_as_a_hidden_one(case, as_role):
+    client = as_role("other_clerk")
+    hidden = client.get(reverse("cases:detail", args=[case.pk]))
+    missing = client.get(reverse("cases:detail", args=[case.pk + 1000]))
+    assert hidden.status_code == missing.status_code == 404
+
+
+def test_resident_sees_public_timeline_only(case, people, as_role):
+    workflow.assign_case(case=case, actor=people["clerk"], assignee=people["clerk2"])
+    owner_page = as_role("owner").get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "已受理" in owner_page
+    assert str(people["clerk2"]) not in owner_page
+
+
+def test_internal_attachment_hidden_from_the_applicant(case, people, as_role):
+    from portal.cases.attachments import check_upload, store_attachment
+
+    upload = pdf_upload("内部意见.pdf")
+    content_type, sha = check_upload(upload)
+    internal = store_attachment(
+        case=case, upload=upload, content_type=content_type, sha256=sha,
+        uploaded_by=people["clerk"], is_internal=True,
+    )
+    url = reverse("cases:attachment", args=[case.pk, internal.pk])
+    assert as_role("owner").get(url).status_code == 404
+    as_role("clerk")
+    assert as_role("clerk").get(url).status_code == 200
+
+
+def test_committee_cannot_act_in_the_admin(case, people, as_role):
+    client = as_role("committee")
+    response = client.post(
+        reverse("admin:cases_case_changelist"),
+        {"action": "accept_selected", "_selected_action": [case.pk]},
+    )
+    assert response.status_code in (200, 302)
+    case.refresh_from_db()
+    assert case.events.count() == 2  # submitted, accepted: nothing new
+
+
+def test_no_one_deletes_a_case_in_the_admin(case, people, client):
+    from portal.accounts.tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:cases_case_delete", args=[case.pk]))
+    assert response.status_code == 403
+    response = client.post(reverse("admin:cases_case_delete", args=[case.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert type(case).objects.filter(pk=case.pk).exists()
+
+
+def test_visible_cases_is_one_query_with_exists(people, case):
+    queryset = visible_cases(people["clerk"])
+    sql = str(queryset.query).upper()
+    assert "EXISTS" in sql
+    assert " IN (" not in sql.split("EXISTS")[0]
+
+
+def test_supervisor_sees_subtree_but_not_siblings(district, people):
+    from portal.cases.tests.factories import make_category
+
+    in_community = file_case(make_category(district["community"], code="c1"), people["owner"])
+    in_other = file_case(make_category(district["other_community"], code="c2"), people["owner"])
+    assert set(visible_cases(people["street_clerk"])) == {in_community, in_other}
+    assert set(visible_cases(people["community_clerk"])) == {in_community}
+    assert set(visible_cases(people["clerk"])) == set()

@@ -1,0 +1,367 @@
+"""The clerk's case list and case page in the admin: scope, filters, search,
+masking, the capped count, the history with diffs, and query counts that stay
+the same as cases and timeline entries grow."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.tests.factories import ResidentFactory
+from portal.cases import workflow
+from portal.cases.admin import CappedCountPaginator
+from portal.cases.models import Case, CaseStatus, Outcome
+from portal.cases.tests.factories import file_case, make_category, pdf_upload
+
+CHANGELIST = reverse("admin:cases_case_changelist")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def listed(response) -> set[str]:
+    return {case.tracking_number for case in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def market_category(district):
+    return make_category(district["market"], code="market-complaint", name="消费投诉")
+
+
+@pytest.fixture
+def cases(category, market_category, people):
+    housing = file_case(category, people["owner"], title="楼道漏水")
+    accepted = workflow.accept_case(
+        case=file_case(category, people["other_resident"], title="电梯停运"),
+        actor=people["clerk"],
+    )
+    market = file_case(market_category, people["owner"], title="商家拒绝退款")
+    return {"housing": housing, "accepted": accepted, "market": market}
+
+
+def test_list_shows_only_visible_cases(client, cases, people):
+    response = login(client, people["clerk"]).get(CHANGELIST)
+    assert listed(response) == {
+        cases["housing"].tracking_number,
+        cases["accepted"].tracking_number,
+    }
+    response = login(client, people["other_clerk"]).get(CHANGELIST)
+    assert listed(response) == {cases["market"].tracking_number}
+    response = login(client, people["committee"]).get(CHANGELIST)
+    assert len(listed(response)) == 3
+
+
+def test_filter_by_status_colour_category_department_and_date(
+    client, cases, people, category
+):
+    login(client, people["committee"])
+    numbers = {key: case.tracking_number for key, case in cases.items()}
+    assert listed(client.get(CHANGELIST, {"status__exact": "accepted"})) == {
+        numbers["accepted"]
+    }
+    assert listed(client.get(CHANGELIST, {"colour": "blue"})) == set(numbers.values())
+    assert listed(client.get(CHANGELIST, {"colour": "red"})) == set()
+    assert listed(client.get(CHANGELIST, {"category__id__exact": category.pk})) == {
+        numbers["housing"],
+        numbers["accepted"],
+    }
+    market = cases["market"].department
+    assert listed(client.get(CHANGELIST, {"department__id__exact": market.pk})) == {
+        numbers["market"]
+    }
+    date_filter = next(
+        spec
+        for spec in client.get(CHANGELIST).context["cl"].filter_specs
+        if getattr(spec, "field_path", None) == "submitted_at"
+    )
+    links = dict((str(title), params) for title, params in date_filter.links)
+    today = next(
+        params
+        for title, params in date_filter.links
+        if params and "submitted_at__gte" in params
+    )
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        old = file_case(category, people["owner"], title="去年的事项")
+    assert old.tracking_number in listed(client.get(CHANGELIST))
+    assert listed(client.get(CHANGELIST, today)) == set(numbers.values())
+    assert len(links) >= 5
+
+
+def test_assignee_filter(client, cases, people):
+    workflow.assign_case(
+        case=cases["accepted"], actor=people["clerk"], assignee=people["clerk"]
+    )
+    login(client, people["clerk"])
+    assert listed(client.get(CHANGELIST, {"assigned": "me"})) == {
+        cases["accepted"].tracking_number
+    }
+    assert listed(client.get(CHANGELIST, {"assigned": "none"})) == {
+        cases["housing"].tracking_number
+    }
+
+
+def choices(response, field_path):
+    for spec in response.context["cl"].filter_specs:
+        if getattr(spec, "field_path", None) == field_path:
+            return {label for _pk, label in spec.lookup_choices}
+    return set()  # Django leaves out a filter with a single choice
+
+
+def test_department_and_category_choices_are_what_the_clerk_sees(
+    client, cases, people, district
+):
+    response = login(client, people["clerk"]).get(CHANGELIST)
+    # One department, one category: nothing to choose, so no filter, and never
+    # the market bureau's.
+    assert choices(response, "department") == set()
+    assert choices(response, "category") == set()
+    make_category(district["housing"], code="housing-lift", name="电梯维修")
+    response = client.get(CHANGELIST)
+    assert choices(response, "category") == {"房屋维修", "电梯维修"}
+    street = login(client, people["street_clerk"]).get(CHANGELIST)
+    assert choices(street, "department") == {"丰财街道", "牌楼社区", "民主社区"}
+    committee = login(client, people["committee"]).get(CHANGELIST)
+    assert {"区住建局", "区市场监管局"} <= choices(committee, "department")
+    assert {"房屋维修", "消费投诉", "电梯维修"} <= choices(committee, "category")
+
+
+def test_search_by_exact_tracking_number_and_by_applicant_name(client, cases, people):
+    login(client, people["clerk"])
+    number = cases["accepted"].tracking_number
+    assert listed(client.get(CHANGELIST, {"q": number})) == {number}
+    assert listed(client.get(CHANGELIST, {"q": f" {number} "})) == {number}
+    assert listed(client.get(CHANGELIST, {"q": number[:-1]})) == set()
+    name = people["other_resident"].real_name
+    assert listed(client.get(CHANGELIST, {"q": name})) == {number}
+    # A case the clerk cannot see is not found by its number either.
+    assert (
+        listed(client.get(CHANGELIST, {"q": cases["market"].tracking_number})) == set()
+    )
+
+
+def test_applicant_shown_with_masked_mobile_never_the_id(client, cases, people):
+    owner = people["owner"]
+    login(client, people["clerk"])
+    page = client.get(CHANGELIST).content.decode()
+    assert owner.masked_mobile in page
+    assert owner.mobile not in page
+    assert owner.resident_id not in page
+    detail = client.get(
+        reverse("admin:cases_case_change", args=[cases["housing"].pk])
+    ).content.decode()
+    assert owner.masked_resident_id in detail
+    assert owner.resident_id not in detail
+    assert owner.mobile not in detail
+
+
+def test_count_is_capped(client, category, people, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    for index in range(5):
+        file_case(category, people["owner"], title=f"事项{index}")
+    login(client, people["clerk"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST)
+    cl = response.context["cl"]
+    assert cl.paginator.count_is_capped
+    assert cl.paginator.count_display == "3+"
+    assert "3+" in response.content.decode()
+    counts = [
+        q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()
+    ]
+    assert counts, "the list counts its rows"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_count_under_the_cap_is_exact(client, cases, people):
+    response = login(client, people["clerk"]).get(CHANGELIST)
+    cl = response.context["cl"]
+    assert cl.paginator.count == 2
+    assert not cl.paginator.count_is_capped
+    assert cl.paginator.count_display == "2"
+
+
+def test_no_delete_and_no_add(client, cases, people):
+    from portal.accounts.tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    login(client, root)
+    page = client.get(CHANGELIST).content.decode()
+    assert "delete_selected" not in page
+    assert reverse("admin:cases_case_add") not in page
+    case = cases["housing"]
+    assert (
+        client.get(reverse("admin:cases_case_delete", args=[case.pk])).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:cases_case_add")).status_code == 403
+
+
+def test_case_page_shows_timeline_and_files_to_staff(client, category, people):
+    case = file_case(category, people["owner"], files=[pdf_upload("房产证.pdf")])
+    workflow.accept_case(case=case, actor=people["clerk"], note="已受理")
+    workflow.assign_case(case=case, actor=people["clerk"], assignee=people["clerk2"])
+    page = login(client, people["clerk"]).get(
+        reverse("admin:cases_case_change", args=[case.pk])
+    )
+    body = page.content.decode()
+    assert "已受理" in body
+    assert "房产证.pdf" in body
+    assert str(people["clerk2"]) in body  # the internal note of the assignment
+
+
+def test_history_shows_field_diffs_of_each_step(client, category, people):
+    case = file_case(category, people["owner"])
+    workflow.accept_case(case=case, actor=people["clerk"])
+    workflow.assign_case(case=case, actor=people["clerk"], assignee=people["clerk2"])
+    workflow.resolve_case(
+        case=case, actor=people["clerk2"], outcome=Outcome.SOLVED, reply="已修复"
+    )
+    response = login(client, people["clerk"]).get(
+        reverse("admin:cases_case_history", args=[case.pk])
+    )
+    assert response.status_code == 200
+    records = list(response.context["page_obj"])
+    changes = {
+        (str(change["field"]), str(change["old"]), str(change["new"]))
+        for record in records
+        for change in getattr(record, "history_delta_changes", [])
+    }
+    status = str(Case._meta.get_field("status").verbose_name).capitalize()
+    assert (
+        status,
+        str(CaseStatus.SUBMITTED.label),
+        str(CaseStatus.ACCEPTED.label),
+    ) in {(f.capitalize(), o, n) for f, o, n in changes}
+    assert (
+        str(CaseStatus.ACCEPTED.label),
+        str(CaseStatus.RESOLVED.label),
+    ) in {(o, n) for _f, o, n in changes}
+    assert str(people["clerk2"]) in {n for _f, _o, n in changes}
+    # Bookkeeping fields are not shown.
+    shown_fields = {f for f, _o, _n in changes}
+    assert "Version" not in shown_fields
+    assert "version" not in shown_fields
+    body = response.content.decode()
+    assert str(CaseStatus.RESOLVED.label) in body
+
+
+# --- query counts --------------------------------------------------------------
+
+
+def make_cases(category, count, applicant):
+    for index in range(count):
+        file_case(category, applicant, title=f"事项{index}")
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["clerk", "committee"])
+def test_changelist_queries_do_not_grow_with_cases(
+    client, category, people, role, django_assert_num_queries
+):
+    login(client, people[role])
+    make_cases(category, 3, people["owner"])
+    small = count_queries(client, CHANGELIST)
+    make_cases(category, 27, ResidentFactory())
+    with django_assert_num_queries(small):
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == 30
+
+
+def test_case_page_queries_do_not_grow_with_the_timeline(
+    client, category, people, django_assert_num_queries
+):
+    login(client, people["clerk"])
+    case = workflow.accept_case(
+        case=file_case(category, people["owner"]), actor=people["clerk"]
+    )
+
+    def add_entries(count):
+        for index in range(count):
+            assignee = people["clerk2"] if index % 2 else people["clerk"]
+            workflow.assign_case(case=case, actor=people["clerk"], assignee=assignee)
+
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    add_entries(3)
+    small = count_queries(client, url)
+    add_entries(27)
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.content.decode().count('class="field-kind"') >= 30
+
+
+def test_history_page_queries_do_not_grow_with_steps(
+    client, category, people, django_assert_num_queries
+):
+    login(client, people["clerk"])
+    case = workflow.accept_case(
+        case=file_case(category, people["owner"]), actor=people["clerk"]
+    )
+    url = reverse("admin:cases_case_history", args=[case.pk])
+
+    def add_steps(count):
+        for index in range(count):
+            assignee = people["clerk2"] if index % 2 else people["clerk"]
+            workflow.assign_case(case=case, actor=people["clerk"], assignee=assignee)
+
+    add_steps(3)
+    small = count_queries(client, url)
+    add_steps(27)
+    with django_assert_num_queries(small):
+        client.get(url)
+
+
+def test_workflow_form_queries_are_constant(
+    client, category, people, django_assert_num_queries
+):
+    login(client, people["clerk"])
+    case = file_case(category, people["owner"])
+    url = reverse("admin:cases_case_workflow", args=[case.pk, "assign"])
+    small = count_queries(client, url)
+    for index in range(5):
+        from portal.accounts.tests.factories import make_clerk
+
+        make_clerk(case.department, f"extra_clerk_{index}")
+    with django_assert_num_queries(small):
+        client.get(url)
+
+
+@pytest.mark.parametrize("status", [CaseStatus.SUBMITTED])
+def test_list_row_shows_status_and_colour(client, cases, people, status):
+    page = (
+        login(client, people["clerk"])
+        .get(CHANGELIST, {"status__exact": status})
+        .content.decode()
+    )
+    assert str(CaseStatus(status).label) in page
+
+
+def test_a_past_version_shows_masked_and_cannot_be_reverted(client, category, people):
+    case = file_case(category, people["owner"])
+    workflow.accept_case(case=case, actor=people["clerk"])
+    record = case.history.order_by("history_id").first()
+    url = reverse("admin:cases_case_simple_history", args=[case.pk, record.pk])
+    response = login(client, people["clerk"]).get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert people["owner"].masked_resident_id in body
+    assert people["owner"].resident_id not in body
+    # Posting a past version would save it as the case: refused, for clerks
+    # and the committee alike.
+    assert client.post(url, {}).status_code == 403
+    assert login(client, people["committee"]).post(url, {}).status_code == 403
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED
+    assert case.history.count() == 2
+    assert login(client, people["other_clerk"]).get(url).status_code == 404

@@ -1,0 +1,291 @@
+"""The case pages of the site. Each one starts from visible_cases.
+
+The detail page shows the applicant the forms that fit the case's state; each
+form posts to its own small view, which passes the case on to the workflow
+with the version the form was rendered with, so a form submitted after the
+case moved on changes nothing and says so.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.cases import policies, workflow
+from portal.cases.forms import ACTION_FORMS, FIELD_FOR_CODE, show_workflow_error
+from portal.cases.history import case_history_rows
+from portal.cases.models import Case, CaseStatus
+from portal.cases.selectors import (
+    case_get_for_user,
+    case_list_for_user,
+    full_timeline,
+    public_timeline,
+)
+from portal.cases.warnings import Colour, with_warning_colour
+
+PAGE_SIZE = 20
+
+MATERIAL_SENT = _("Your material has been sent; the department decides anew.")
+WITHDRAWN = _("The matter has been withdrawn.")
+CONFIRMED = _("Thank you. The matter is closed.")
+DISPUTED = _("The matter goes back to the department, with your reasons.")
+RATED = _("Thank you for your rating.")
+REOPENED = _("The matter is open again and the department handles it anew.")
+YES = _("Yes")
+NO = _("No")
+DONE = {
+    "material": MATERIAL_SENT,
+    "withdraw": WITHDRAWN,
+    "confirm": CONFIRMED,
+    "dispute": DISPUTED,
+    "rate": RATED,
+    "reopen": REOPENED,
+}
+
+S = CaseStatus
+
+
+@login_required
+@require_GET
+def case_list(request):
+    cases = with_warning_colour(case_list_for_user(request.user))
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    for case in page:
+        case.warning_label = Colour(case.warning_colour).label
+    return render(request, "cases/list.html", {"page": page})
+
+
+def reopen_until(case: Case) -> datetime.datetime | None:
+    """Until when the applicant may reopen a closed case."""
+    if case.status != S.CLOSED or case.closed_at is None:
+        return None
+    return case.closed_at + datetime.timedelta(days=case.category.reopen_window_days)
+
+
+def applicant_actions(case: Case, user) -> list[str]:
+    """The forms the applicant gets for the case's state, in page order.
+    The workflow decides again when one is used; this only avoids offering
+    what it would refuse."""
+    if not policies.acts_for_applicant(user, case):
+        return []
+    actions = []
+    if case.status == S.NEEDS_MATERIAL:
+        actions.append("material")
+    if case.status == S.RESOLVED:
+        actions += ["confirm", "dispute"]
+    if case.status in (S.RESOLVED, S.CLOSED) and case.rating is None:
+        actions.append("rate")
+    until = reopen_until(case)
+    if until is not None and timezone.now() <= until:
+        actions.append("reopen")
+    if case.status in (S.SUBMITTED, S.NEEDS_MATERIAL, S.ACCEPTED):
+        actions.append("withdraw")
+    return actions
+
+
+def detail_rows(case: Case) -> list[tuple[str, object]]:
+    """The category's extra fields as (label, value), in the category's order."""
+    rows = []
+    for definition in case.category.form_fields:
+        if definition["code"] not in case.details:
+            continue
+        value = case.details[definition["code"]]
+        if definition["type"] == "boolean":
+            value = YES if value else NO
+        rows.append((definition["label"], value))
+    return rows
+
+
+def _render_detail(request, case: Case, failed_form=None):
+    internal = policies.can_view_internal(request.user, case)
+    timeline = full_timeline(case) if internal else public_timeline(case)
+    attachments = case.attachments.all()
+    if not internal:
+        attachments = attachments.filter(is_internal=False)
+    actions = applicant_actions(case, request.user)
+    forms = {action: ACTION_FORMS[action](case=case) for action in actions}
+    if failed_form is not None and failed_form.action in forms:
+        forms[failed_form.action] = failed_form
+    until = reopen_until(case)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "timeline": timeline,
+            "attachments": attachments,
+            "internal": internal,
+            "material_request": case.material_requests.order_by(
+                "-requested_at", "-id"
+            ).first(),
+            "details": detail_rows(case),
+            "forms": forms,
+            "failed_form": failed_form,
+            # A failed form whose section is gone (the case moved on) shows
+            # all its errors at the top of the page.
+            "failed_elsewhere": failed_form is not None
+            and failed_form.action not in forms,
+            "is_applicant": policies.acts_for_applicant(request.user, case),
+            "reopen_until": until,
+            "reopen_passed": until is not None and timezone.now() > until,
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    case = case_get_for_user(user=request.user, pk=pk)
+    return _render_detail(request, case)
+
+
+@login_required
+@require_GET
+def case_filed(request, pk):
+    """The confirmation after filing: the tracking number and when the first
+    stage is due, on what legal basis."""
+    case = case_get_for_user(user=request.user, pk=pk)
+    policy = case.category.policy_for(case.stage) if case.stage else None
+    return render(request, "cases/filed.html", {"case": case, "policy": policy})
+
+
+def _act(request, pk, action, run):
+    """Validate the action's form and hand it to the workflow; on any refusal
+    show the case again with the errors, having saved nothing."""
+    case = case_get_for_user(user=request.user, pk=pk)
+    form = ACTION_FORMS[action](request.POST, request.FILES, case=case)
+    if form.is_valid():
+        current = case.version
+        case.version = form.cleaned_data["version"]
+        try:
+            run(case, form.cleaned_data)
+        except workflow.WorkflowError as error:
+            case.version = current
+            show_workflow_error(form, error, FIELD_FOR_CODE)
+        else:
+            messages.success(request, DONE[action])
+            return redirect(case)
+    return _render_detail(request, case, failed_form=form)
+
+
+@login_required
+@require_POST
+def case_resubmit(request, pk):
+    return _act(
+        request,
+        pk,
+        "material",
+        lambda case, data: workflow.resubmit_case(
+            case=case,
+            actor=request.user,
+            answer=data["answer"],
+            files=data["attachments"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def case_withdraw(request, pk):
+    return _act(
+        request,
+        pk,
+        "withdraw",
+        lambda case, data: workflow.withdraw_case(
+            case=case, actor=request.user, reason=data["reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def case_confirm(request, pk):
+    return _act(
+        request,
+        pk,
+        "confirm",
+        lambda case, data: workflow.confirm_case(case=case, actor=request.user),
+    )
+
+
+@login_required
+@require_POST
+def case_dispute(request, pk):
+    return _act(
+        request,
+        pk,
+        "dispute",
+        lambda case, data: workflow.dispute_case(
+            case=case, actor=request.user, reason=data["reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def case_rate(request, pk):
+    return _act(
+        request,
+        pk,
+        "rate",
+        lambda case, data: workflow.rate_case(
+            case=case,
+            actor=request.user,
+            stars=data["stars"],
+            comment=data["comment"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def case_reopen(request, pk):
+    return _act(
+        request,
+        pk,
+        "reopen",
+        lambda case, data: workflow.reopen_case(
+            case=case, actor=request.user, reason=data["reason"]
+        ),
+    )
+
+
+@login_required
+@require_GET
+def case_history(request, pk):
+    case = case_get_for_user(user=request.user, pk=pk)
+    if not policies.can_view_internal(request.user, case):
+        raise PermissionDenied
+    return render(
+        request,
+        "cases/history.html",
+        {"case": case, "rows": case_history_rows(case)},
+    )
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    case = case_get_for_user(user=request.user, pk=pk)
+    attachments = case.attachments.all()
+    if not policies.can_view_internal(request.user, case):
+        attachments = attachments.filter(is_internal=False)
+    attachment = attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,177 @@
+"""Shared parts of the workflow: errors and messages, the row lock, the
+stage clock, and the save that writes the history row and the timeline event."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.cases import policies
+from portal.cases.deadlines import add_period
+from portal.cases.models import (
+    Case,
+    CaseEvent,
+    CaseSequence,
+    CaseStatus,
+)
+from portal.cases.warnings import thresholds
+
+S = CaseStatus
+
+ALREADY_HANDLED = _(
+    "This case has just been changed by someone else. Reload the page to see "
+    "its current state."
+)
+INVALID_TRANSITION = _("This cannot be done while the case is “%(status)s”.")
+NOT_ALLOWED = _("You are not allowed to do this with this case.")
+REASON_REQUIRED = _("Please give the reason.")
+TITLE_REQUIRED = _("Please give the matter a short title.")
+REPLY_REQUIRED = _("Please write the reply to the applicant.")
+ITEMS_REQUIRED = _("List every missing item of material, one per line.")
+MATERIAL_ALREADY_REQUESTED = _(
+    "More material was already requested once for this case; the law requires "
+    "one consolidated request (一次性告知)."
+)
+BASIS_REQUIRED = _("An explanation must cite its legal basis.")
+REDIRECT_REQUIRED = _("Name the department or channel where this matter belongs.")
+DUPLICATE_REQUIRED = _("Name the earlier case this one duplicates.")
+DUPLICATE_SELF = _("A case cannot duplicate itself.")
+LEADER_REQUIRED = _(
+    "Only a leader of the department can confirm that a request is unreasonable."
+)
+ASSIGNEE_NOT_STAFF = _("%(user)s cannot handle this department's cases.")
+SAME_DEPARTMENT = _("The case is already with %(department)s.")
+NO_SUPERVISOR = _("This department has no supervising department to escalate to.")
+NOT_SUPERVISOR = _("A case can only be escalated to a department above its own.")
+NO_EXTENSION = _("The law allows no extension of this time limit.")
+EXTENSION_TOO_LONG = _(
+    "The extension may add at most %(left)d %(unit)s more (legal maximum "
+    "%(max)d, per %(basis)s)."
+)
+EXTENSION_POSITIVE = _("The extension must be at least 1.")
+RATING_RANGE = _("Choose from 1 to 5 stars.")
+ALREADY_RATED = _("This case has already been rated.")
+REOPEN_WINDOW_PASSED = _(
+    "The case was closed more than %(days)d days ago and can no longer be "
+    "reopened; please file a new matter."
+)
+
+
+class WorkflowError(ValidationError):
+    """A refused workflow step. A ValidationError, so forms can show it next
+    to what caused it and the admin can show it as a message."""
+
+
+def _now():
+    return timezone.now()
+
+
+def _lock(case: Case) -> Case:
+    """Lock the row; refuse if it moved on since the caller read it."""
+    locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+    if locked.version != case.version:
+        raise WorkflowError(ALREADY_HANDLED, code="stale")
+    return locked
+
+
+def _require_status(case: Case, *allowed: str) -> None:
+    if case.status not in allowed:
+        raise WorkflowError(
+            INVALID_TRANSITION,
+            code="invalid_transition",
+            params={"status": case.get_status_display()},
+        )
+
+
+def _require(condition: bool, message=NOT_ALLOWED, code="not_allowed", **params):
+    if not condition:
+        raise WorkflowError(message, code=code, params=params or None)
+
+
+def _require_handler(actor, case: Case) -> None:
+    _require(policies.can_handle(actor, case))
+
+
+def _require_applicant(actor, case: Case) -> None:
+    _require(policies.acts_for_applicant(actor, case))
+
+
+def _start_stage(case: Case, stage: str, now: datetime.datetime) -> None:
+    """Start a stage's clock from the category's policy (none: no clock)."""
+    case.stage = stage
+    case.stage_started_at = now if stage else None
+    policy = case.category.policy_for(stage) if stage else None
+    if policy is None:
+        case.stage_due_at = case.stage_yellow_at = case.stage_orange_at = None
+        return
+    case.stage_due_at = add_period(now, policy.amount, policy.unit)
+    case.stage_yellow_at, case.stage_orange_at = thresholds(now, case.stage_due_at)
+
+
+def _save(
+    case: Case,
+    *,
+    actor,
+    kind: str,
+    from_status: str,
+    now: datetime.datetime,
+    message: str = "",
+    internal_note: str = "",
+    is_public: bool = True,
+    data: dict | None = None,
+) -> CaseEvent:
+    """Save the case (one history row with actor and reason) and its event."""
+    case.version += 1
+    case._history_user = actor
+    case._change_reason = str(CaseEvent.Kind(kind).label) + (
+        f": {message or internal_note}"[:100] if (message or internal_note) else ""
+    )
+    case.save()
+    event = CaseEvent(
+        case=case,
+        kind=kind,
+        actor=actor,
+        is_public=is_public,
+        message=message,
+        internal_note=internal_note,
+        data=data or {},
+        from_status=from_status,
+        to_status=case.status,
+        created_at=now,
+    )
+    event._history_user = actor
+    event.save()
+    transaction.on_commit(lambda: _notify(event.pk))
+    return event
+
+
+def _notify(event_id: int) -> None:
+    """After commit: tell the people the event concerns (STYLE habit 4). The
+    notifications app decides who and how; imported here, not at the top, as
+    the one place the core reaches out to it."""
+    from portal.notifications.services import notify_event
+
+    notify_event(event_id)
+
+
+def _sync(target: Case, source: Case) -> Case:
+    """Let the caller's instance see the new state."""
+    for field in Case._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+def _next_tracking_number(now: datetime.datetime) -> str:
+    year = timezone.localtime(now).year
+    sequence = CaseSequence.objects.select_for_update().filter(year=year).first()
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                sequence = CaseSequence.objects.create(year=year, last=0)
+        except IntegrityError:
+            sequence = CaseSequence.objects.select_for_update().get(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{year}-{sequence.last:07d}"

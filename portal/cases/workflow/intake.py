@@ -1,0 +1,202 @@
+"""Filing and the acceptance decision: submit, accept, decline, request
+more material (一次性告知), resubmit."""
+
+from django.db import transaction
+
+from portal.accounts.models import Department
+from portal.cases.attachments import check_uploads, store_attachment
+from portal.cases.form_fields import clean_details
+from portal.cases.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    MaterialRequest,
+    ServiceCategory,
+    Stage,
+)
+from portal.cases.workflow.core import (
+    ITEMS_REQUIRED,
+    MATERIAL_ALREADY_REQUESTED,
+    REASON_REQUIRED,
+    TITLE_REQUIRED,
+    S,
+    WorkflowError,
+    _lock,
+    _next_tracking_number,
+    _now,
+    _require,
+    _require_applicant,
+    _require_handler,
+    _require_status,
+    _save,
+    _start_stage,
+    _sync,
+)
+
+# --- submission -----------------------------------------------------------
+
+
+def submit_case(
+    *,
+    category: ServiceCategory,
+    submitter,
+    title: str,
+    description: str = "",
+    details: dict | None = None,
+    files=(),
+    applicant=None,
+    department: Department | None = None,
+    kind: str | None = None,
+) -> Case:
+    """File a matter. The applicant defaults to the submitter (a proxy agent or
+    grid worker names the resident, or none for a grid event)."""
+    cleaned = clean_details(category.form_fields, details or {})
+    checked = check_uploads(files)
+    if not title.strip():
+        raise WorkflowError({"title": [TITLE_REQUIRED]})
+    now = _now()
+    with transaction.atomic():
+        case = Case(
+            tracking_number=_next_tracking_number(now),
+            kind=kind or category.case_kind or CaseKind.MATTER,
+            category=category,
+            title=title.strip()[:200],
+            description=description.strip(),
+            details=cleaned,
+            applicant=submitter if applicant is None else applicant,
+            submitter=submitter,
+            department=department or category.department,
+            status=S.SUBMITTED,
+            submitted_at=now,
+        )
+        _start_stage(case, Stage.ACCEPTANCE, now)
+        _save(
+            case,
+            actor=submitter,
+            kind=CaseEvent.Kind.SUBMITTED,
+            from_status="",
+            now=now,
+        )
+        for upload, content_type, sha256 in checked:
+            store_attachment(
+                case=case,
+                upload=upload,
+                content_type=content_type,
+                sha256=sha256,
+                uploaded_by=submitter,
+            )
+    return case
+
+
+# --- acceptance -----------------------------------------------------------
+
+
+@transaction.atomic
+def accept_case(*, case: Case, actor, note: str = "") -> Case:
+    locked = _lock(case)
+    _require_status(locked, S.SUBMITTED)
+    _require_handler(actor, locked)
+    now, before = _now(), locked.status
+    locked.status = S.ACCEPTED
+    locked.accepted_at = now
+    locked.first_response_at = locked.first_response_at or now
+    _start_stage(locked, Stage.HANDLING, now)
+    _save(
+        locked,
+        actor=actor,
+        kind=CaseEvent.Kind.ACCEPTED,
+        from_status=before,
+        now=now,
+        message=note,
+    )
+    return _sync(case, locked)
+
+
+@transaction.atomic
+def decline_case(*, case: Case, actor, reason: str) -> Case:
+    """不予受理: refuse to accept, with the reason the applicant is told."""
+    _require(bool(reason.strip()), REASON_REQUIRED, "reason_required")
+    locked = _lock(case)
+    _require_status(locked, S.SUBMITTED, S.NEEDS_MATERIAL)
+    _require_handler(actor, locked)
+    now, before = _now(), locked.status
+    locked.status = S.DECLINED
+    locked.closed_at = now
+    locked.first_response_at = locked.first_response_at or now
+    _start_stage(locked, Stage.NONE, now)
+    _save(
+        locked,
+        actor=actor,
+        kind=CaseEvent.Kind.DECLINED,
+        from_status=before,
+        now=now,
+        message=reason.strip(),
+    )
+    return _sync(case, locked)
+
+
+@transaction.atomic
+def request_material(*, case: Case, actor, items: list[str], note: str = "") -> Case:
+    """补正: one consolidated list of everything missing (一次性告知). The
+    acceptance clock stops and starts again when the material arrives."""
+    items = [item.strip() for item in items if item and item.strip()]
+    _require(bool(items), ITEMS_REQUIRED, "items_required")
+    locked = _lock(case)
+    _require_status(locked, S.SUBMITTED)
+    _require_handler(actor, locked)
+    _require(
+        not locked.material_requests.exists(),
+        MATERIAL_ALREADY_REQUESTED,
+        "material_once",
+    )
+    now, before = _now(), locked.status
+    MaterialRequest(
+        case=locked, items=items, note=note, requested_by=actor, requested_at=now
+    ).save()
+    locked.status = S.NEEDS_MATERIAL
+    locked.first_response_at = locked.first_response_at or now
+    _start_stage(locked, Stage.NONE, now)
+    _save(
+        locked,
+        actor=actor,
+        kind=CaseEvent.Kind.MATERIAL_REQUESTED,
+        from_status=before,
+        now=now,
+        message="\n".join(items) + (f"\n{note}" if note else ""),
+        data={"items": items},
+    )
+    return _sync(case, locked)
+
+
+@transaction.atomic
+def resubmit_case(*, case: Case, actor, answer: str = "", files=()) -> Case:
+    """The applicant supplies the requested material."""
+    checked = check_uploads(files)
+    locked = _lock(case)
+    _require_status(locked, S.NEEDS_MATERIAL)
+    _require_applicant(actor, locked)
+    now, before = _now(), locked.status
+    request = locked.material_requests.filter(answered_at__isnull=True).last()
+    if request is not None:
+        request.answered_at, request.answer = now, answer
+        request._history_user = actor
+        request.save()
+    for upload, content_type, sha256 in checked:
+        store_attachment(
+            case=locked,
+            upload=upload,
+            content_type=content_type,
+            sha256=sha256,
+            uploaded_by=actor,
+        )
+    locked.status = S.SUBMITTED
+    _start_stage(locked, Stage.ACCEPTANCE, now)
+    _save(
+        locked,
+        actor=actor,
+        kind=CaseEvent.Kind.RESUBMITTED,
+        from_status=before,
+        now=now,
+        message=answer,
+    )
+    return _sync(case, locked)

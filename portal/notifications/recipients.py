@@ -1,0 +1,110 @@
+"""Who a timeline entry concerns. One function, read by the delivery service
+and by the tests: the rules live here and nowhere else.
+
+- The applicant hears of every public entry they did not write themselves
+  (status changes, a request for more material, the reply, a transfer or
+  escalation, an extension). Internal entries (is_public False) never reach
+  the applicant.
+- The department: a new or resubmitted case goes to the assignee, or the
+  department's clerks when nobody is assigned; an assignment to the assignee;
+  a transfer to the receiving department's clerks; a co-handling request to
+  the helping department's clerks; an escalation to the receiving
+  department's leaders (its clerks if it has no leader); what the applicant
+  does afterwards (dispute, reopen, withdraw, confirm, rate) to the handlers.
+- Deadline reminders (internal notes by the system user): yellow to the
+  handlers; orange and red to the handlers and the department's leaders.
+- Nobody is told of what they did themselves; inactive accounts (the system
+  user among them) are told nothing.
+"""
+
+from dataclasses import dataclass
+
+from portal.accounts.models import Department, StaffMembership, User
+from portal.cases.models import Case, CaseEvent
+
+K = CaseEvent.Kind
+APPLICANT, HANDLER, LEADER = "applicant", "handler", "leader"
+
+TO_HANDLERS = {
+    K.SUBMITTED,
+    K.RESUBMITTED,
+    K.DISPUTED,
+    K.REOPENED,
+    K.WITHDRAWN,
+    K.CONFIRMED,
+    K.RATED,
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    audience: str  # APPLICANT, HANDLER or LEADER: which text they get
+
+
+def _members(department_id, role) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__department_id=department_id,
+            memberships__role=role,
+            is_active=True,
+        ).order_by("pk")
+    )
+
+
+def _clerks_or_leaders(department_id) -> list[User]:
+    return _members(department_id, StaffMembership.Role.CLERK) or _members(
+        department_id, StaffMembership.Role.LEADER
+    )
+
+
+def _handlers(case: Case) -> list[User]:
+    if case.assignee_id and case.assignee.is_active:
+        return [case.assignee]
+    return _clerks_or_leaders(case.department_id)
+
+
+def _department_id(event: CaseEvent, key: str):
+    value = (event.data or {}).get(key)
+    if value and Department.objects.filter(pk=value).exists():
+        return value
+    return None
+
+
+def event_recipients(event: CaseEvent) -> list[Recipient]:
+    case = event.case
+    found: dict[int, Recipient] = {}
+
+    def add(users, audience):
+        for user in users:
+            if user.pk not in found:
+                found[user.pk] = Recipient(user, audience)
+
+    data = event.data or {}
+    reminder = data.get("reminder")
+    if event.kind == K.ASSIGNED and case.assignee_id:
+        add([case.assignee], HANDLER)
+    elif event.kind == K.TRANSFERRED:
+        target = _department_id(event, "to")
+        add(_clerks_or_leaders(target) if target else _handlers(case), HANDLER)
+    elif event.kind == K.CO_HANDLING:
+        helper = _department_id(event, "department")
+        if helper:
+            add(_clerks_or_leaders(helper), HANDLER)
+    elif event.kind == K.ESCALATED:
+        target = _department_id(event, "to") or case.department_id
+        add(_members(target, StaffMembership.Role.LEADER), LEADER)
+        add(_clerks_or_leaders(target), HANDLER)
+    elif event.kind == K.NOTE and reminder:
+        add(_handlers(case), HANDLER)
+        if reminder in ("orange", "red"):
+            add(_members(case.department_id, StaffMembership.Role.LEADER), LEADER)
+    elif event.kind in TO_HANDLERS:
+        add(_handlers(case), HANDLER)
+
+    if event.is_public and case.applicant_id and case.applicant.is_active:
+        # The applicant's own text wins over a staff text, should they be both.
+        found[case.applicant_id] = Recipient(case.applicant, APPLICANT)
+
+    found.pop(event.actor_id, None)
+    return [r for r in found.values() if r.user.is_active]

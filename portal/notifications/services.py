@@ -1,0 +1,303 @@
+"""State changes of the notifications app: delivering a timeline entry to
+the people it concerns, sending the SMS and e-mail copies, the deadline
+reminders, reading the inbox and choosing channels.
+
+Everything here may run more than once for the same input (a task redelivered
+after a worker died): the unique constraints on Notification(recipient,
+event), Delivery(notification, channel) and Reminder(case, stage_started_at,
+level) make the second run add nothing.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from portal.cases import workflow
+from portal.cases.models import Case, CaseEvent
+from portal.notifications.backends import SmsMessage, get_sms_backend
+from portal.notifications.models import (
+    DeliveredEvent,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    Reminder,
+)
+from portal.notifications.recipients import (
+    APPLICANT,
+    Recipient,
+    event_recipients,
+)
+
+logger = logging.getLogger(__name__)
+
+# --- after commit: hand the event to a task -------------------------------
+
+
+def notify_event(event_id: int) -> None:
+    """Called by the workflow on commit of every timeline entry. Queues the
+    delivery task (runs it at once in the embedded mode). Never raises: the
+    case change is committed already; if the broker is down, the beat task
+    finds the undelivered entry later (undelivered_events)."""
+    from portal.notifications.tasks import deliver_event_notifications
+
+    try:
+        deliver_event_notifications.delay(event_id)
+    except Exception:  # the broker or a backend; the sweep retries
+        logger.exception("could not queue notifications for case event %s", event_id)
+
+
+# --- delivering one event --------------------------------------------------
+
+
+def _link(case: Case, audience: str) -> str:
+    if audience == APPLICANT:
+        return case.get_absolute_url()
+    try:
+        return reverse("admin:cases_case_change", args=[case.pk])
+    except NoReverseMatch:
+        return case.get_absolute_url()
+
+
+def _render(template: str, context: dict) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(template, context).strip()
+
+
+def _message_context(event: CaseEvent, recipient: Recipient) -> dict:
+    case = event.case
+    data = event.data or {}
+    return {
+        "case": case,
+        "event": event,
+        "kind": event.kind,
+        "audience": recipient.audience,
+        "recipient": recipient.user,
+        "reminder": data.get("reminder", ""),
+        "due": timezone.localtime(case.stage_due_at) if case.stage_due_at else None,
+        # Internal text only to staff: the applicant sees the public message.
+        "note": "" if recipient.audience == APPLICANT else event.internal_note,
+    }
+
+
+def build_notification(event: CaseEvent, recipient: Recipient) -> Notification:
+    context = _message_context(event, recipient)
+    return Notification(
+        recipient=recipient.user,
+        case=event.case,
+        event=event,
+        kind=event.kind,
+        title=_render("notifications/title.txt", context)[:200],
+        body=_render("notifications/body.txt", context),
+        link=_link(event.case, recipient.audience),
+        created_at=event.created_at,
+    )
+
+
+def deliver_event(*, event: CaseEvent) -> list[Notification]:
+    """Write the inbox messages of one timeline entry (once per person, however
+    often this runs) and send the SMS and e-mail copies not sent yet."""
+    recipients = event_recipients(event)
+    Notification.objects.bulk_create(
+        [build_notification(event, recipient) for recipient in recipients],
+        ignore_conflicts=True,
+    )
+    notifications = list(
+        Notification.objects.filter(event=event)
+        .select_related("recipient", "recipient__notification_preference", "case")
+        .order_by("pk")
+    )
+    for notification in notifications:
+        send_copies(notification=notification)
+    DeliveredEvent.objects.get_or_create(
+        event=event, defaults={"delivered_at": timezone.now()}
+    )
+    return notifications
+
+
+def undelivered_events(
+    *, now: datetime.datetime | None = None, window_hours: int = 24, scan: int = 20000
+):
+    """Timeline entries older than two minutes (time enough for their own
+    task) and younger than a day whose notifications were never written.
+    Only the newest `scan` entries are looked at, found by primary key, so
+    the sweep costs the same at a million entries."""
+    now = now or timezone.now()
+    newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    return (
+        CaseEvent.objects.filter(
+            pk__gt=newest - scan,
+            created_at__lt=now - datetime.timedelta(minutes=2),
+            created_at__gte=now - datetime.timedelta(hours=window_hours),
+        )
+        .filter(~Exists(DeliveredEvent.objects.filter(event_id=OuterRef("pk"))))
+        .order_by("pk")
+    )
+
+
+# --- SMS and e-mail copies -------------------------------------------------
+
+
+def preference_for(user) -> NotificationPreference:
+    """The stored preference, or the default (both channels on) unsaved."""
+    try:
+        return user.notification_preference
+    except NotificationPreference.DoesNotExist:
+        return NotificationPreference(user=user)
+
+
+def channels_for(user) -> dict[str, str]:
+    """The extra channels a user gets, with the address: SMS only to a
+    verified mobile number, e-mail only to a stored address."""
+    preference = preference_for(user)
+    channels = {}
+    if preference.sms and user.mobile and user.mobile_verified:
+        channels[Delivery.Channel.SMS] = user.mobile
+    if preference.email and user.email:
+        channels[Delivery.Channel.EMAIL] = user.email
+    return channels
+
+
+def _claim(notification, channel, address) -> Delivery | None:
+    """Insert the delivery row; whoever inserts it sends the copy."""
+    try:
+        with transaction.atomic():
+            return Delivery.objects.create(
+                notification=notification,
+                channel=channel,
+                address=address,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+def _send(delivery: Delivery, notification: Notification) -> None:
+    context = {"notification": notification, "site_name": "Yiwang"}
+    if delivery.channel == Delivery.Channel.SMS:
+        body = _render("notifications/sms.txt", context)
+        get_sms_backend().send_messages([SmsMessage(to=delivery.address, body=body)])
+    else:
+        EmailMessage(
+            subject=_render("notifications/email_subject.txt", context).replace(
+                "\n", " "
+            ),
+            body=_render("notifications/email_body.txt", context),
+            to=[delivery.address],
+        ).send()
+
+
+def send_copies(*, notification: Notification) -> list[Delivery]:
+    """Send the SMS and e-mail copies the recipient wants, each at most once.
+    A failure is recorded on the delivery; the inbox message stands."""
+    done = []
+    for channel, address in channels_for(notification.recipient).items():
+        delivery = _claim(notification, channel, address)
+        if delivery is None:
+            continue
+        try:
+            _send(delivery, notification)
+        except Exception as error:  # a gateway's failure must not stop the rest
+            logger.exception("sending %s for notification %s", channel, notification.pk)
+            delivery.status, delivery.error = Delivery.Status.FAILED, str(error)[:1000]
+        else:
+            delivery.status, delivery.sent_at = Delivery.Status.SENT, timezone.now()
+        delivery.save(update_fields=["status", "error", "sent_at"])
+        done.append(delivery)
+    return done
+
+
+# --- deadline reminders and overdue escalation -----------------------------
+
+
+def send_reminder(
+    *, case: Case, level: str, stage_started_at: datetime.datetime
+) -> Reminder | None:
+    """Remind (yellow, orange) or escalate (red) once for this case, stage and
+    level. The Reminder row and the timeline entry commit together; a second
+    run, concurrent or later, fails on the unique constraint and only makes
+    sure the entry's notifications are out. None if the stage moved on."""
+    try:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update()
+                .select_related("category")  # not department: a join on a column a
+                # concurrent escalation changes makes PostgreSQL drop the row on recheck
+                .get(pk=case.pk)
+            )
+            if case.stage_started_at != stage_started_at:
+                return None
+            try:
+                with transaction.atomic():
+                    reminder = Reminder.objects.create(
+                        case=case,
+                        stage=case.stage,
+                        stage_started_at=stage_started_at,
+                        level=level,
+                        sent_at=timezone.now(),
+                    )
+            except IntegrityError:
+                reminder = None
+            if reminder is not None:
+                target = workflow.escalation_target(case) if level == "red" else None
+                if target is not None:
+                    event = workflow.system_escalate_overdue(
+                        case=case,
+                        to_department=target,
+                        stage_started_at=stage_started_at,
+                        level=level,
+                    )
+                else:
+                    event = workflow.system_remind(
+                        case=case, level=level, stage_started_at=stage_started_at
+                    )
+                reminder.event = event
+                reminder.save(update_fields=["event"])
+                return reminder
+    except workflow.WorkflowError:
+        return None  # closed or moved on meanwhile: nothing is due any more
+    # Done before, perhaps by a run that died after its commit: make sure the
+    # notifications of its entry are out (idempotent).
+    reminder = Reminder.objects.get(
+        case=case, stage_started_at=stage_started_at, level=level
+    )
+    if (
+        reminder.event_id
+        and not DeliveredEvent.objects.filter(event_id=reminder.event_id).exists()
+    ):
+        deliver_event(event=reminder.event)
+    return reminder
+
+
+# --- the inbox -------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification, user) -> Notification:
+    if notification.recipient_id != user.pk:
+        raise Notification.DoesNotExist
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def preference_update(*, user, sms: bool, email: bool) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"sms": sms, "email": email}
+    )
+    user.notification_preference = preference  # what this instance reads next
+    return preference

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+from portal.cases.urls import catalogue_urlpatterns
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("portal.accounts.urls")),
+    path("services/", include((catalogue_urlpatterns, "catalogue"))),
+    path("cases/", include("portal.cases.urls")),
+    path("inbox/", include("portal.notifications.urls")),
+    path("whistle/", include("grid.whistle.urls")),
+    path("admin/", admin.site.urls),
+    path("bench/", include("portal.bench.urls")),  # empty unless BENCH_ENABLED
+    path("api/v1/", include("portal.api.urls")),
+    path("open311/v2/", include("portal.api.open311.urls")),
+]
