@@ -4,6 +4,7 @@ These run `manage.py` in a subprocess with a clean environment, so that the
 test settings (and whatever the developer's shell exports) cannot leak in.
 """
 
+import json
 import os
 import secrets
 import subprocess
@@ -29,6 +30,8 @@ _SETTINGS_VARS = {
     "CSRF_COOKIE_SECURE",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
     "BEHIND_TLS_PROXY",
     "DJANGO_SETTINGS_MODULE",
     "YIWANG_VAR_DIR",
@@ -82,6 +85,71 @@ def test_check_deploy_passes_with_production_environment(tmp_path, debug):
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
     assert "WARNING" not in output and "security.W" not in output, output
+
+
+_PRINT_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+names = [
+    "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE",
+    "X_FRAME_OPTIONS", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY", "MIDDLEWARE", "CONTENT_SECURITY_POLICY",
+]
+print(json.dumps({name: getattr(settings, name) for name in names}))
+"""
+
+
+def _production_settings(tmp_path, **overrides):
+    result = subprocess.run(
+        [sys.executable, "-c", _PRINT_SETTINGS],
+        cwd=ROOT,
+        env=_production_env(tmp_path, **overrides),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_web_layer_settings(tmp_path):
+    """HTTPS only, a year of HSTS with subdomains and preload, cookies the
+    browser sends only over HTTPS, never to scripts, never cross-site."""
+    values = _production_settings(tmp_path)
+    assert values["DEBUG"] is False
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_HSTS_PRELOAD"] is True
+    for cookie in ("SESSION", "CSRF"):
+        assert values[f"{cookie}_COOKIE_SECURE"] is True
+        assert values[f"{cookie}_COOKIE_HTTPONLY"] is True
+        assert values[f"{cookie}_COOKIE_SAMESITE"] in ("Lax", "Strict")
+    assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert values["SECURE_REFERRER_POLICY"] == "same-origin"
+    assert values["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+    assert "csp.middleware.CSPMiddleware" in values["MIDDLEWARE"]
+    directives = values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_hsts_subdomains_and_preload_are_configurable(tmp_path):
+    """A district whose parent domain serves plain-HTTP hosts turns these off."""
+    values = _production_settings(
+        tmp_path, SECURE_HSTS_INCLUDE_SUBDOMAINS="false", SECURE_HSTS_PRELOAD="false"
+    )
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert values["SECURE_HSTS_PRELOAD"] is False
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
 
 
 def test_settings_refuse_to_load_without_secret_key_when_debug_is_off(tmp_path):
