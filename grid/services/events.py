@@ -2,22 +2,20 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grid import policies
 from grid.models import Grid, GridEvent
 from grid.photos import prepare_photos
 from grid.selectors import event_by_idempotency_key
-from portal.cases import policies as case_policies
 from portal.cases import workflow
 from portal.cases.models import Case, CaseEvent, CaseKind, ServiceCategory
 
 NOT_IN_GRID = _("You can only report events in a grid you belong to.")
 CATEGORY_NOT_FOR_GRID = _("This category is not one for grid events.")
 DESCRIPTION_REQUIRED = _("Describe what you found.")
-NOTE_REQUIRED = _("Write the note.")
-NOTE_NOT_ALLOWED = _("Only staff who handle or oversee this event can add notes.")
+NOTE_REQUIRED = workflow.NOTE_REQUIRED
+NOTE_NOT_ALLOWED = workflow.NOTE_NOT_ALLOWED
 KEY_TOO_LONG = _("The idempotency key may be at most 100 characters.")
 
 TITLE_LENGTH = 40
@@ -107,30 +105,10 @@ def event_report(
     return event, True
 
 
-@transaction.atomic
 def event_note_add(
     *, case: Case, actor, text: str, is_public: bool = False
 ) -> CaseEvent:
     """A note on the timeline: internal by default, shown to the applicant when
-    is_public. Staff who see the case through a grant may write one. A note
-    changes no status, so it is written here beside the workflow, not by it;
-    it bumps nothing on the case."""
-    if not text.strip():
-        raise ValidationError({"text": [NOTE_REQUIRED]})
-    if not case_policies.can_view_internal(actor, case):
-        raise ValidationError(NOTE_NOT_ALLOWED, code="not_allowed")
-    text = text.strip()
-    note = CaseEvent(
-        case=case,
-        kind=CaseEvent.Kind.NOTE,
-        actor=actor,
-        is_public=is_public,
-        message=text if is_public else "",
-        internal_note="" if is_public else text,
-        from_status=case.status,
-        to_status=case.status,
-        created_at=timezone.now(),
-    )
-    note._history_user = actor
-    note.save()
-    return note
+    is_public. The workflow's note_case writes it (timeline, history row,
+    notifications) and checks who may."""
+    return workflow.note_case(case=case, actor=actor, text=text, public=is_public)

@@ -9,6 +9,7 @@ entries it writes are internal notes, so residents see none of this.
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -25,8 +26,9 @@ from grid.whistle.models import (
 )
 from portal.accounts.models import Department
 from portal.accounts.services import get_system_user
+from portal.cases import workflow
 from portal.cases.deadlines import CHINA_TZ, add_period
-from portal.cases.models import OPEN_STATUSES, Case, CaseEvent
+from portal.cases.models import OPEN_STATUSES, Case
 
 NOT_ALLOWED = _("You are not allowed to do this with this whistle.")
 NOT_A_STREET = _("Only the staff of a street or township can blow the whistle.")
@@ -71,21 +73,13 @@ def _require(condition: bool, message=NOT_ALLOWED, code="not_allowed", **params)
         raise WhistleError(message, code=code, params=params or None)
 
 
-def _note(case: Case, *, actor, message: str, now, data: dict) -> None:
-    """An internal entry on the case's timeline (staff only)."""
-    event = CaseEvent(
-        case=case,
-        kind=CaseEvent.Kind.NOTE,
-        actor=actor,
-        is_public=False,
-        internal_note=message,
-        data={"whistle": data},
-        from_status=case.status,
-        to_status=case.status,
-        created_at=now,
-    )
-    event._history_user = actor
-    event.save()
+def _note(case: Case, *, actor, message: str, data: dict):
+    """An internal entry on the case's timeline (staff only), through the
+    workflow: a person's note, or the system user's when it acts alone."""
+    data = {"whistle": data}
+    if actor is None or actor.username == settings.SYSTEM_USERNAME:
+        return workflow.system_note_case(case=case, text=message, data=data)
+    return workflow.note_case(case=case, actor=actor, text=message, data=data)
 
 
 def _save(instance, actor) -> None:
@@ -182,7 +176,6 @@ def whistle_blow(
     _note(
         locked,
         actor=actor,
-        now=now,
         message=str(
             BLOWN_NOTE
             % {
@@ -240,7 +233,6 @@ def whistle_report(
     _note(
         locked.whistle.case,
         actor=actor,
-        now=now,
         message=str(
             REPORTED_NOTE % {"department": locked.department, "task": locked.task}
         ),
@@ -304,7 +296,6 @@ def _strike_off(whistle: Whistle, actor) -> Whistle:
     _note(
         locked.case,
         actor=actor,
-        now=now,
         message=str(STRUCK_OFF_NOTE),
         data={"id": locked.pk, "action": "struck_off"},
     )

@@ -8,7 +8,7 @@ An invalid move or a missing permission raises WorkflowError and changes
 nothing. Views, admin actions, API and tasks call these; nothing else writes
 Case.status.
 
-intake.py, routing.py and reply.py hold the operations; core.py the shared
+intake.py, routing.py, reply.py and notes.py hold the operations; core.py the shared
 lock, stage clock and save; overdue.py what the system user itself does when
 a time limit runs on (reminders on the timeline, overdue escalation). Callers
 import from here.
@@ -46,6 +46,13 @@ from portal.cases.workflow.intake import (
     request_material,
     resubmit_case,
     submit_case,
+)
+from portal.cases.workflow.notes import (
+    NOTE_NOT_ALLOWED,
+    NOTE_REQUIRED,
+    PUBLIC_NOTE_NOT_ALLOWED,
+    note_case,
+    system_note_case,
 )
 from portal.cases.workflow.overdue import (
     REMINDED_STAGES,
@@ -95,6 +102,9 @@ __all__ = [
     "RATING_RANGE",
     "ALREADY_RATED",
     "REOPEN_WINDOW_PASSED",
+    "NOTE_REQUIRED",
+    "NOTE_NOT_ALLOWED",
+    "PUBLIC_NOTE_NOT_ALLOWED",
     "submit_case",
     "accept_case",
     "decline_case",
@@ -111,6 +121,8 @@ __all__ = [
     "escalate_case",
     "co_handle_case",
     "extend_deadline",
+    "note_case",
+    "system_note_case",
     "REMINDED_STAGES",
     "STAGE_MOVED_ON",
     "escalation_target",
