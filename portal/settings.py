@@ -306,3 +306,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+
+# -- Accounts and sessions security (issue 7) --------------------------------
+# What each rule answers is in docs/security.md, "Accounts and sessions".
+# Kept in one block; every number can be changed from the environment.
+
+# Passwords: 12 characters and not a common password for everyone (above);
+# staff also need three of four character classes and a new password every
+# PASSWORD_MAX_AGE_STAFF_DAYS days (portal/accounts/passwords.py).
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "portal.accounts.passwords.StaffCharacterClassesValidator"},
+]
+PASSWORD_MAX_AGE_STAFF_DAYS = env.int("PASSWORD_MAX_AGE_STAFF_DAYS", default=90)
+
+# The middleware that applies the rules below to every request, right after
+# the user is known.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "portal.accounts.middleware.AccountSecurityMiddleware",
+)
+# -- end of accounts and sessions security

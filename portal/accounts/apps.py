@@ -6,3 +6,12 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = _("Accounts and departments")
+
+    def ready(self):
+        from django.contrib.auth import signals
+
+        from portal.accounts import sessions
+
+        signals.user_logged_in.connect(
+            sessions.on_login, dispatch_uid="accounts.sessions.on_login"
+        )

@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from portal.accounts.passwords import staff_password_acceptable
+
 
 class UsernameOrMobileBackend(ModelBackend):
     """Log in with either the username or the mobile number."""
@@ -21,5 +23,9 @@ class UsernameOrMobileBackend(ModelBackend):
             user_model().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            if user.is_staff and not staff_password_acceptable(password, user):
+                # Read at login (portal.accounts.sessions.on_login): the
+                # staff member is sent to change the password first.
+                user.password_change_required = True
             return user
         return None

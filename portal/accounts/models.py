@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -40,8 +43,18 @@ class User(AbstractUser):
     real_name_verified_at = models.DateTimeField(
         _("real-name verified at"), null=True, blank=True
     )
+    # Issue 7: staff passwords expire (portal/accounts/passwords.py). Null for
+    # accounts made before the field: their date_joined counts instead.
+    password_changed_at = models.DateTimeField(
+        _("password changed at"), null=True, blank=True, editable=False
+    )
+    # Part of the session auth hash: a new value ends every session of the
+    # user at once, with any session backend (see get_session_auth_hash).
+    session_token = models.CharField(max_length=32, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login", "session_token"]
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -70,6 +83,37 @@ class User(AbstractUser):
         if not self.mobile:
             self.mobile = None
         super().save(*args, **kwargs)
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    # Django stores an HMAC of the password hash in each session and drops a
+    # session whose HMAC no longer matches the user. Adding session_token to
+    # what is signed lets end_all_sessions() end them without changing the
+    # password and without listing sessions (which the cache backend cannot).
+
+    def _session_auth_hash(self, secret=None) -> str:
+        return salted_hmac(
+            "portal.accounts.models.User.get_session_auth_hash",
+            f"{self.password}:{self.session_token}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self):
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def rotate_session_token(self) -> None:
+        """End every session of this user (saved at once, by itself)."""
+        self.session_token = get_random_string(32)
+        type(self)._default_manager.filter(pk=self.pk).update(
+            session_token=self.session_token
+        )
 
     @property
     def display_name(self) -> str:

@@ -10,13 +10,7 @@ urlpatterns = [
     path("real-name/", views.real_name, name="real_name"),
     # Own template names: registration/password_change_*.html would also
     # replace the admin's password pages.
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html"
-        ),
-        name="password_change",
-    ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(

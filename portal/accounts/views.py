@@ -2,9 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -16,6 +18,7 @@ from portal.accounts.forms import (
     SignupForm,
 )
 from portal.accounts.models import User
+from portal.accounts.passwords import PASSWORD_CHANGE_REQUIRED_KEY
 
 SIGNED_UP = _("Welcome. One more step: your name and identity number.")
 REAL_NAME_DONE = _("Your real-name details are saved. You can now file matters.")
@@ -80,3 +83,21 @@ def real_name(request):
         "accounts/real_name.html",
         {"form": form, "done": done, "next": _next_url(request, "")},
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, plus: a staff member sent here because the password had to
+    change goes back where he was going, and is no longer held here."""
+
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self):
+        return _next_url(self.request, reverse("password_change_done"))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_next_url(self.request, ""), **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session.pop(PASSWORD_CHANGE_REQUIRED_KEY, None)
+        return response

@@ -1,0 +1,48 @@
+"""One middleware for the account rules of issue 7 that every request obeys:
+a staff member whose password expired (or does not meet the staff rules)
+changes it before anything else."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from portal.accounts.passwords import PASSWORD_EXPIRED, password_change_required
+
+# Views a staff member may reach while the password must be changed.
+PASSWORD_CHANGE_VIEWS = {
+    "password_change",
+    "password_change_done",
+    "logout",
+    "admin:logout",
+    "set_language",
+}
+
+
+def _redirect_with_next(request, view_name):
+    target = reverse(view_name)
+    if request.method == "GET":
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(target)
+
+
+class AccountSecurityMiddleware:
+    """Put after django.contrib.auth's AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        view_name = request.resolver_match.view_name if request.resolver_match else ""
+        if view_name not in PASSWORD_CHANGE_VIEWS and password_change_required(
+            request
+        ):
+            messages.warning(request, PASSWORD_EXPIRED, fail_silently=True)
+            return _redirect_with_next(request, "password_change")
+        return None
