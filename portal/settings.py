@@ -327,3 +327,52 @@ MIDDLEWARE.insert(
     "portal.accounts.middleware.AccountSecurityMiddleware",
 )
 # -- end of accounts and sessions security
+
+
+# -- Sensitive data and audit (issue 7) ---------------------------------------
+# What each choice answers is in docs/security.md, "Sensitive personal data"
+# and "Security audit log".
+INSTALLED_APPS += ["portal.crypto", "portal.audit"]
+# Sets the request that audit records take the client address from.
+MIDDLEWARE.append("portal.audit.context.AuditRequestMiddleware")
+
+# Field encryption (portal/crypto): AES-256-GCM keys, base64 of 32 bytes,
+# comma-separated, the first one encrypts, all of them decrypt (rotation:
+# put the new key first, run `manage.py rotate_encryption_keys`, then drop the
+# old one). The blind-index key (HMAC-SHA256 for exact lookups) is separate.
+# Both come from the environment only; without them the site refuses to
+# start unless DEBUG is on, which gets a fixed, public development key.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_BLIND_INDEX_KEY = env.str("FIELD_BLIND_INDEX_KEY", default="")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_BLIND_INDEX_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_BLIND_INDEX_KEY must be set when "
+            "DEBUG is off (see docs/security.md, 'Sensitive personal data')."
+        )
+    import sys
+
+    print(
+        "WARNING: FIELD_ENCRYPTION_KEYS / FIELD_BLIND_INDEX_KEY not set: using "
+        "the public development keys. Never run a real district like this.",
+        file=sys.stderr,
+    )
+    # base64 of b"yiwang-dev-only-field-key-32byte" / b"yiwang-dev-only-blind-index-key!"
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        "eWl3YW5nLWRldi1vbmx5LWZpZWxkLWtleS0zMmJ5dGU="
+    ]
+    FIELD_BLIND_INDEX_KEY = (
+        FIELD_BLIND_INDEX_KEY or "eWl3YW5nLWRldi1vbmx5LWJsaW5kLWluZGV4LWtleSE="
+    )
+
+# Audit log (portal/audit): kept at least 180 days (网络安全法 第二十一条);
+# a smaller AUDIT_RETENTION_DAYS is raised to 180. The client address is
+# REMOTE_ADDR unless a trusted reverse proxy sets a header named here
+# (e.g. HTTP_X_REAL_IP).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_ADDRESS_HEADER = env.str("AUDIT_ADDRESS_HEADER", default="REMOTE_ADDR")
+CELERY_BEAT_SCHEDULE["prune-audit-log"] = {
+    "task": "audit.prune",
+    "schedule": 24 * 60 * 60.0,
+}
+DEMO_LOADERS.append("portal.audit.demo.load")

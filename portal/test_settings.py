@@ -4,6 +4,13 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 40)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Field encryption: the public development keys (see portal/settings.py).
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS", "eWl3YW5nLWRldi1vbmx5LWZpZWxkLWtleS0zMmJ5dGU="
+)
+os.environ.setdefault(
+    "FIELD_BLIND_INDEX_KEY", "eWl3YW5nLWRldi1vbmx5LWJsaW5kLWluZGV4LWtleSE="
+)
 
 from portal.settings import *  # noqa: E402,F403
 
