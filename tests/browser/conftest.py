@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
 # Playwright's auto-waiting gives up after this long (milliseconds): a busy
 # CI machine renders slowly, a broken page fails anyway.
 TIMEOUT_MS = 20_000
@@ -60,7 +61,8 @@ def chromium():
 
 class Browsing:
     """A phone-sized page on the live server, and what went wrong on the way:
-    requests to other hosts, script errors."""
+    requests to other hosts, script errors, errors in the browser's console
+    (among them whatever the Content-Security-Policy blocked)."""
 
     def __init__(self, browser, live_server, *, javascript=True):
         self.base = live_server.url
@@ -72,10 +74,17 @@ class Browsing:
         self.context.set_default_timeout(TIMEOUT_MS)
         self.outside_requests = []
         self.page_errors = []
+        self.console_errors = []
         own_host = urlsplit(self.base).netloc
         self.context.route("**/*", lambda route: self._route(route, own_host))
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        # Among them, what the Content-Security-Policy blocked.
+        self.page.on(
+            "console",
+            lambda message: message.type == "error"
+            and self.console_errors.append(message.text),
+        )
 
     def _route(self, route, own_host):
         url = route.request.url
@@ -84,6 +93,12 @@ class Browsing:
         else:
             self.outside_requests.append(url)
             route.abort()
+
+    def as_phone(self):
+        self.page.set_viewport_size(PHONE)
+
+    def as_desktop(self):
+        self.page.set_viewport_size(DESKTOP)
 
     def url(self, name, *args):
         return self.base + reverse(name, args=args)
@@ -141,6 +156,7 @@ def browsing(chromium, live_server):
     session.close()
     assert session.outside_requests == [], "pages loaded outside URLs"
     assert session.page_errors == [], "scripts failed on the pages"
+    assert session.console_errors == [], "the browser's console shows errors"
 
 
 @pytest.fixture

@@ -49,6 +49,15 @@ def resident_id(first17: str) -> str:
     return first17 + "10X98765432"[total % 11]
 
 
+def overlap(box, other) -> bool:
+    return not (
+        box["y"] + box["height"] <= other["y"]
+        or other["y"] + other["height"] <= box["y"]
+        or box["x"] + box["width"] <= other["x"]
+        or other["x"] + other["width"] <= box["x"]
+    )
+
+
 def png_bytes() -> bytes:
     """A small real PNG: a photo of the leak, as far as the checks can tell."""
     buffer = io.BytesIO()
@@ -112,7 +121,9 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
     assert case.attachments.get().original_name == "漏水照片.png"
     browsing.log_out()
 
-    # 4. The clerk of the handling department finds it in the admin ...
+    # 4. The clerk of the handling department, at a desktop, finds it in
+    # the admin ...
+    browsing.as_desktop()
     browsing.log_in_admin(housing["clerk"].username, CLERK_PASSWORD)
     browsing.goto("admin:cases_case_changelist")
     page.fill("#searchbar", case.tracking_number)
@@ -122,6 +133,11 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
         page.locator("#result_list").get_by_role(
             "link", name=case.tracking_number
         ).click()
+
+    # ... sees the workflow buttons beside the case, not over its heading ...
+    buttons = page.locator("ul.object-tools").bounding_box()
+    heading = page.locator("#content > h2").first.bounding_box()
+    assert not overlap(buttons, heading)
 
     # ... accepts it with the button on the case page ...
     with page.expect_navigation():
@@ -143,7 +159,9 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
     assert case.department.code == "housing"
     browsing.log_out_admin()
 
-    # 5. The resident logs back in and finds the reply under "my matters".
+    # 5. The resident logs back in on the phone and finds the reply under
+    # "my matters".
+    browsing.as_phone()
     browsing.log_in(MOBILE, PASSWORD)
     browsing.goto("cases:list")
     page.locator(f'a[href="{case.get_absolute_url()}"]').click()
