@@ -312,7 +312,11 @@ def test_post_errors_in_the_spec_format(api, catalogue, client_key):
     assert response.json()[0]["description"] == str(LATITUDE_INVALID)
     response = post(service_code="grid-safety", description="x", lat="34", long="117")
     assert response.json() == [
-        {"code": 400, "description": f"attribute[place]: {FIELD_REQUIRED}"}
+        {
+            "code": 400,
+            "description": str(views.ATTRIBUTE_INVALID)
+            % {"code": "place", "message": FIELD_REQUIRED},
+        }
     ]
     response = post(service_code="grid-safety", description="", lat="34", long="117")
     assert response.status_code == 400

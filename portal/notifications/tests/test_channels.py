@@ -7,6 +7,8 @@ from django.core import mail
 from portal.cases.tests.factories import file_case
 from portal.notifications import backends, services
 from portal.notifications.models import Delivery, Notification
+from portal.notifications.recipients import APPLICANT
+from portal.notifications.tests import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +33,16 @@ def test_verified_mobile_gets_sms_and_email_by_default(
 ):
     owner = make_resident(people, verified=True)
     proxy_filing(run_on_commit, category, people)
+    note = Notification.objects.get(recipient=owner)
+    assert note.title == texts.title(note.case, kind="submitted", audience=APPLICANT)
     assert [m.to for m in sms_outbox] == [owner.mobile]
-    assert sms_outbox[0].body.startswith("[Yiwang] Your matter")
+    assert sms_outbox[0].body == texts.rendered(
+        "notifications/sms.txt", notification=note
+    )
     assert [m.to for m in mail.outbox] == [["owner@example.cn"]]
-    assert mail.outbox[0].subject.startswith("[Yiwang] Your matter")
+    assert mail.outbox[0].subject == texts.rendered(
+        "notifications/email_subject.txt", notification=note
+    )
     deliveries = Delivery.objects.filter(notification__recipient=owner)
     assert sorted(deliveries.values_list("channel", "status")) == [
         ("email", "sent"),

@@ -6,6 +6,8 @@ import pytest
 from portal.cases import workflow
 from portal.cases.tests.factories import file_case
 from portal.notifications.models import Notification
+from portal.notifications.recipients import LEADER
+from portal.notifications.tests import texts
 
 
 def inboxes(case):
@@ -160,7 +162,7 @@ def test_escalation_goes_to_the_leader_of_the_receiving_department(
     assert {(n.recipient.username, n.title) for n in notes} >= {
         (
             street_leader.username,
-            f"Case {case.tracking_number} escalated to your department",
+            texts.title(case, kind="escalated", audience=LEADER),
         ),
     }
     assert received(case, "escalated") == ["clerk_street", "leader_street", "owner"]

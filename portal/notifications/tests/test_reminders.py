@@ -15,8 +15,11 @@ from portal.cases import workflow
 from portal.cases.models import CaseEvent
 from portal.cases.tasks import scan_case_deadlines
 from portal.cases.tests.factories import file_case, make_category
+from portal.cases.workflow.overdue import OVERDUE_ESCALATED, REMINDER_TEXT
 from portal.notifications import selectors, services
 from portal.notifications.models import Notification, Reminder
+from portal.notifications.recipients import HANDLER, LEADER
+from portal.notifications.tests import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +57,9 @@ def test_yellow_reminds_the_department_clerks_when_nobody_is_assigned(
     assert reminder.level == "yellow" and reminder.stage == "acceptance"
     assert recipients(case, kind="note") == ["clerk_housing", "clerk_housing2"]
     title = Notification.objects.filter(kind="note").first().title
-    assert title == f"Reminder: case {case.tracking_number} is past half its time"
+    assert title == texts.title(
+        case, kind="note", audience=HANDLER, reminder="yellow"
+    )
 
 
 def test_yellow_reminds_the_assignee_only(case, run_on_commit, people):
@@ -82,7 +87,7 @@ def test_the_reminder_is_on_the_timeline_by_the_system_user(case, run_on_commit)
     assert not event.is_public
     assert event.actor.username == settings.SYSTEM_USERNAME
     assert event.data == {"reminder": "orange", "stage": "acceptance"}
-    assert event.internal_note.startswith("Reminder: the time for acceptance decision")
+    assert event.internal_note == texts.reminder_note(REMINDER_TEXT["orange"], case)
     history = case.history.latest("history_date")
     assert history.history_user.username == settings.SYSTEM_USERNAME
     # Internal: the applicant is told nothing.
@@ -176,6 +181,7 @@ def test_red_escalates_to_the_supervising_department(district, people, run_on_co
     category = make_category(district["community"], code="community-matter")
     case = file_case(category, people["owner"])
     assert workflow.escalation_target(case) == district["street"]
+    expected_note = texts.reminder_note(OVERDUE_ESCALATED, case)
     with at(case.stage_due_at):
         reminder = run_on_commit(remind, case, "red")
     case.refresh_from_db()
@@ -184,14 +190,16 @@ def test_red_escalates_to_the_supervising_department(district, people, run_on_co
     assert event.kind == CaseEvent.Kind.ESCALATED
     assert event.actor.username == settings.SYSTEM_USERNAME
     assert event.data["overdue"] is True
-    assert event.internal_note.startswith("Escalated automatically")
+    assert event.internal_note == expected_note
     assert recipients(case, kind="escalated") == [
         "clerk_street",
         street_leader.username,
         "owner",
     ]
     title = Notification.objects.get(recipient=street_leader).title
-    assert title == f"Overdue case {case.tracking_number} escalated to your department"
+    assert title == texts.title(
+        case, kind="escalated", audience=LEADER, reminder="red"
+    )
     # The stage clock keeps running: no second escalation from the street.
     with at(case.stage_due_at):
         assert remind(case, "red").pk == reminder.pk
@@ -222,7 +230,8 @@ def test_red_reminds_only_when_the_category_says_so(category, people, run_on_com
     with at(case.stage_due_at):
         reminder = run_on_commit(remind, case, "red")
     assert reminder.event.kind == CaseEvent.Kind.NOTE
-    assert reminder.event.internal_note.startswith("Overdue")
+    expected_note = texts.reminder_note(REMINDER_TEXT["red"], case)
+    assert reminder.event.internal_note == expected_note
     case.refresh_from_db()
     assert case.department.code == "housing"
     assert recipients(case, kind="note") == [
