@@ -326,6 +326,40 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "portal.accounts.middleware.AccountSecurityMiddleware",
 )
+
+# Login lockout (django-axes, portal/accounts/lockout.py): the
+# AXES_FAILURE_LIMIT-th failure in a row locks the account, on every door
+# (site, admin, API token), for AXES_COOLOFF_TIME, even with the right
+# password and from any address. Counted per account, whichever of username
+# or mobile number was typed; a successful login starts the count again.
+# An administrator unlocks early in the admin ("Access attempts") or with
+# `manage.py axes_reset_username USERNAME`.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.LockoutBackend",
+    *AUTHENTICATION_BACKENDS,
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Not by address as well (axes.W006): residents behind a carrier's NAT and a
+# whole street office behind one address would lock each other out, and
+# anyone could lock out an office with five tries. Guessing one password
+# across many accounts meets the 12-character and common-password rules.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout does not restart it: locked for exactly 30 minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "portal.accounts.lockout.account_key"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.lockout.client_ip"
+# How many reverse proxies of ours append to X-Forwarded-For in front of the
+# site (nginx with `proxy_add_x_forwarded_for`: 1). 0, the default, believes
+# only REMOTE_ADDR: a client could write any X-Forwarded-For it likes.
+CLIENT_IP_PROXY_COUNT = env.int("CLIENT_IP_PROXY_COUNT", default=0)
 # -- end of accounts and sessions security
 
 

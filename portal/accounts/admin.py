@@ -18,11 +18,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.accounts import services
+from portal.accounts.login_forms import AdminLoginForm
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
 from portal.accounts.validators import normalize_resident_id
 
 VIEW_FULL_RESIDENT_ID = "accounts.view_full_resident_id"
+
+# The admin's login form says when an account is locked out (issue 7).
+admin.site.login_form = AdminLoginForm
 
 REAL_NAME_PROFILE = _("Real-name profile")
 RESIDENT_ID_MASKED_HELP = _(

@@ -8,10 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and departments")
 
     def ready(self):
+        from axes.signals import user_locked_out
         from django.contrib.auth import signals
 
-        from portal.accounts import sessions
+        from portal.accounts import lockout, sessions
 
         signals.user_logged_in.connect(
             sessions.on_login, dispatch_uid="accounts.sessions.on_login"
+        )
+        user_locked_out.connect(
+            lockout.on_locked_out, dispatch_uid="accounts.lockout.on_locked_out"
         )

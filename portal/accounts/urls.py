@@ -2,9 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portal.accounts import views
+from portal.accounts.login_forms import LoginForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("real-name/", views.real_name, name="real_name"),
