@@ -129,6 +129,8 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
     page.fill("#searchbar", case.tracking_number)
     with page.expect_navigation():
         page.locator("#searchbar").press("Enter")
+    # (Chinese titles break after any character: the column keeps a width.)
+    assert page.locator("#result_list td.field-title").bounding_box()["width"] >= 150
     with page.expect_navigation():
         page.locator("#result_list").get_by_role(
             "link", name=case.tracking_number
