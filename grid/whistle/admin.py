@@ -72,6 +72,7 @@ class WhistleAdmin(ReadOnlyAdmin):
         "committee_notified_at",
         "committee_acknowledged_by",
         "committee_acknowledged_at",
+        "reminded_at",
         "struck_off_at",
         "struck_off_by",
     ]

@@ -15,6 +15,9 @@ from simple_history.models import HistoricalRecords
 # Local policy, not national law: the two hours come from the district's own
 # implementing rules for "the street blows the whistle, departments report".
 REPORT_HOURS = 2
+# The summoned departments that have not reported yet are reminded this long
+# before their two hours run out.
+REMIND_MINUTES_BEFORE = 30
 REPORT_LEGAL_BASIS = _(
     "The district's local implementing rules for “streets and townships blow "
     "the whistle, departments report” (《“街乡吹哨、部门报到”工作实施办法》): a "
@@ -74,6 +77,9 @@ class Whistle(models.Model):
     )
     committee_acknowledged_at = models.DateTimeField(
         _("filing acknowledged at"), null=True, blank=True
+    )
+    reminded_at = models.DateTimeField(
+        _("report reminder sent at"), null=True, blank=True
     )
     struck_off_at = models.DateTimeField(_("struck off at"), null=True, blank=True)
     struck_off_by = models.ForeignKey(

@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm
 
 from grid.whistle import policies
 from grid.whistle.models import (
+    REMIND_MINUTES_BEFORE,
     REPORT_HOURS,
     NegativeListEntry,
     Whistle,
@@ -61,6 +62,11 @@ ALREADY_STRUCK_OFF = _("This whistle has already been struck off.")
 BLOWN_NOTE = _("Whistle blown by %(street)s to: %(departments)s.")
 REPORTED_NOTE = _("%(department)s reported: %(task)s")
 STRUCK_OFF_NOTE = _("Whistle struck off: the matter is closed.")
+REMINDER_NOTE = _(
+    "Reminder: the report on this whistle is due at %(due)s; not reported yet: "
+    "%(departments)s."
+)
+NEGATIVE_LIST_NOTE = _("%(department)s is put on the negative list: %(reason)s.")
 
 
 class WhistleError(ValidationError):
@@ -173,6 +179,8 @@ def whistle_blow(
             actor,
         )
         assign_perm("cases.view_case", department.group, locked)
+    # The entry tells each summoned department's clerks and leaders, after
+    # commit (portal.notifications.recipients reads "departments").
     _note(
         locked,
         actor=actor,
@@ -182,15 +190,22 @@ def whistle_blow(
                 "street": street,
                 "departments": "、".join(str(d) for d in departments),
             }
-        ),
-        data={"id": whistle.pk, "action": "blown"},
+        )
+        + "\n"
+        + whistle.reason,
+        data={
+            "id": whistle.pk,
+            "action": "blown",
+            "departments": [d.pk for d in departments],
+            "due": due_at.isoformat(),
+        },
     )
-    # No notification yet: portal.notifications does not exist at the time of
-    # writing; the summoned departments find the whistle in their ledger.
     return whistle
 
 
 def _lock_summons(summons: WhistleSummons) -> WhistleSummons:
+    """Lock the summons and its whistle (and the department: select_related
+    under FOR UPDATE locks every joined row)."""
     return (
         WhistleSummons.objects.select_for_update()
         .select_related("whistle", "department")
@@ -230,13 +245,24 @@ def whistle_report(
     locked.task = task.strip()
     locked.task_due_at = task_due_at
     _save(locked, actor)
+    # The summons row was locked with its whistle (select_related), so reports
+    # to one whistle run one after another and exactly one sees the last.
+    all_reported = not WhistleSummons.objects.filter(
+        whistle_id=locked.whistle_id, reported_at__isnull=True
+    ).exists()
     _note(
         locked.whistle.case,
         actor=actor,
         message=str(
             REPORTED_NOTE % {"department": locked.department, "task": locked.task}
         ),
-        data={"id": locked.whistle_id, "action": "reported"},
+        data={
+            "id": locked.whistle_id,
+            "action": "reported",
+            "department": locked.department_id,
+            "street": locked.whistle.street_id,
+            "all_reported": all_reported,
+        },
     )
     _copy(summons, locked)
     return summons
@@ -370,9 +396,9 @@ def negative_list_scan(*, now: datetime.datetime | None = None) -> int:
             summons=OuterRef("pk"), reason=reason
         )
         rows = candidates.exclude(Exists(already)).values_list(
-            "pk", "department_id", deadline
+            "pk", "department_id", deadline, "whistle_id", "whistle__case_id"
         )
-        for pk, department_id, due_at in rows:
+        for pk, department_id, due_at, whistle_id, case_id in rows:
             entry = NegativeListEntry(
                 summons_id=pk,
                 department_id=department_id,
@@ -384,7 +410,93 @@ def negative_list_scan(*, now: datetime.datetime | None = None) -> int:
             try:
                 with transaction.atomic():
                     _save(entry, system)
+                    _note_negative_entry(entry, whistle_id=whistle_id, case_id=case_id)
             except IntegrityError:
                 continue  # a parallel scan made it first
             made += 1
     return made
+
+
+def _note_negative_entry(entry: NegativeListEntry, *, whistle_id, case_id) -> None:
+    """The system's entry on the matter's timeline; it tells the department's
+    leaders after commit (portal.notifications.recipients)."""
+    _note(
+        Case(pk=case_id),
+        actor=None,
+        message=str(
+            NEGATIVE_LIST_NOTE
+            % {
+                "department": Department.objects.get(pk=entry.department_id),
+                "reason": entry.get_reason_display(),
+            }
+        ),
+        data={
+            "id": whistle_id,
+            "action": "negative_list",
+            "department": entry.department_id,
+            "reason": entry.reason,
+        },
+    )
+
+
+def _remind(whistle_id: int, now: datetime.datetime) -> bool:
+    """Remind the departments of one whistle that have not reported, once:
+    the whistle row is locked and its reminded_at set in the same transaction
+    as the entry, so a second or parallel scan finds it done."""
+    with transaction.atomic():
+        whistle = (
+            Whistle.objects.select_for_update()
+            .select_related("case")
+            .get(pk=whistle_id)
+        )
+        if whistle.reminded_at is not None or whistle.is_struck_off:
+            return False
+        waiting = list(
+            whistle.summonses.filter(reported_at__isnull=True, due_at__gt=now)
+            .select_related("department")
+            .order_by("department__code")
+        )
+        if not waiting or not whistle.case.is_open:
+            return False
+        system = get_system_user()
+        whistle.reminded_at = now
+        _save(whistle, system)
+        due_at = min(summons.due_at for summons in waiting)
+        _note(
+            whistle.case,
+            actor=None,
+            message=str(
+                REMINDER_NOTE
+                % {
+                    "due": due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+                    "departments": "、".join(str(s.department) for s in waiting),
+                }
+            ),
+            data={
+                "id": whistle.pk,
+                "action": "reminder",
+                "departments": [summons.department_id for summons in waiting],
+                "due": due_at.isoformat(),
+            },
+        )
+    return True
+
+
+def whistle_reminder_scan(*, now: datetime.datetime | None = None) -> int:
+    """Remind, REMIND_MINUTES_BEFORE the two hours run out, every summoned
+    department that has not reported yet; once per whistle, however often or
+    concurrently this runs. Returns how many whistles were reminded."""
+    now = now or timezone.now()
+    waiting = WhistleSummons.objects.filter(
+        whistle=OuterRef("pk"),
+        reported_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=now + datetime.timedelta(minutes=REMIND_MINUTES_BEFORE),
+    )
+    candidates = Whistle.objects.filter(
+        Exists(waiting),
+        reminded_at__isnull=True,
+        struck_off_at__isnull=True,
+        case__status__in=OPEN_STATUSES,
+    ).values_list("pk", flat=True)
+    return sum(_remind(pk, now) for pk in list(candidates))

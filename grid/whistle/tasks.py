@@ -7,10 +7,15 @@ from celery.schedules import crontab
 from grid.whistle import services
 
 # The two-hour report is checked every five minutes: a department is on the
-# list at most five minutes after its deadline.
+# list at most five minutes after its deadline, and is reminded between 30
+# and 25 minutes before it.
 BEAT_SCHEDULE = {
     "whistle-negative-list-scan": {
         "task": "grid.whistle.tasks.scan_negative_list",
+        "schedule": crontab(minute="*/5"),
+    },
+    "whistle-report-reminders": {
+        "task": "grid.whistle.tasks.remind_whistles",
         "schedule": crontab(minute="*/5"),
     },
     "whistle-strike-off-closed": {
@@ -38,3 +43,8 @@ def scan_negative_list() -> int:
 @shared_task(name="grid.whistle.tasks.strike_off_closed_whistles")
 def strike_off_closed_whistles() -> int:
     return services.strike_off_closed_whistles()
+
+
+@shared_task(name="grid.whistle.tasks.remind_whistles")
+def remind_whistles() -> int:
+    return services.whistle_reminder_scan()

@@ -13,6 +13,12 @@ and by the tests: the rules live here and nowhere else.
   does afterwards (dispute, reopen, withdraw, confirm, rate) to the handlers.
 - Deadline reminders (internal notes by the system user): yellow to the
   handlers; orange and red to the handlers and the department's leaders.
+- Whistle-and-report entries (internal notes whose data holds "whistle",
+  written by grid.whistle.services): a blown whistle and the reminder before
+  the two hours run out go to the clerks and leaders of each department
+  named in the entry ("departments"); a negative-list entry to the leaders of
+  the department put on it (its clerks if it has no leader); the report that
+  completes a whistle ("all_reported") to the staff of the street that blew.
 - Nobody is told of what they did themselves; inactive accounts (the system
   user among them) are told nothing.
 """
@@ -64,6 +70,24 @@ def _handlers(case: Case) -> list[User]:
     return _clerks_or_leaders(case.department_id)
 
 
+def _whistle_recipients(whistle: dict, add) -> None:
+    action = whistle.get("action")
+    if action in ("blown", "reminder"):
+        for department_id in whistle.get("departments") or []:
+            add(_members(department_id, StaffMembership.Role.CLERK), HANDLER)
+            add(_members(department_id, StaffMembership.Role.LEADER), LEADER)
+    elif action == "negative_list" and whistle.get("department"):
+        department_id = whistle["department"]
+        add(
+            _members(department_id, StaffMembership.Role.LEADER)
+            or _members(department_id, StaffMembership.Role.CLERK),
+            LEADER,
+        )
+    elif action == "reported" and whistle.get("all_reported") and whistle.get("street"):
+        add(_members(whistle["street"], StaffMembership.Role.CLERK), HANDLER)
+        add(_members(whistle["street"], StaffMembership.Role.LEADER), LEADER)
+
+
 def _department_id(event: CaseEvent, key: str):
     value = (event.data or {}).get(key)
     if value and Department.objects.filter(pk=value).exists():
@@ -82,7 +106,10 @@ def event_recipients(event: CaseEvent) -> list[Recipient]:
 
     data = event.data or {}
     reminder = data.get("reminder")
-    if event.kind == K.ASSIGNED and case.assignee_id:
+    whistle = data.get("whistle") if event.kind == K.NOTE else None
+    if isinstance(whistle, dict):
+        _whistle_recipients(whistle, add)
+    elif event.kind == K.ASSIGNED and case.assignee_id:
         add([case.assignee], HANDLER)
     elif event.kind == K.TRANSFERRED:
         target = _department_id(event, "to")

@@ -56,10 +56,33 @@ def notify_event(event_id: int) -> None:
 # --- delivering one event --------------------------------------------------
 
 
-def _link(case: Case, audience: str) -> str:
+def _whistle(event: CaseEvent) -> dict:
+    """The whistle part of an entry's data (grid.whistle.services), or {}."""
+    whistle = (event.data or {}).get("whistle")
+    return (
+        whistle
+        if event.kind == CaseEvent.Kind.NOTE and isinstance(whistle, dict)
+        else {}
+    )
+
+
+def _whistle_action(whistle: dict) -> str:
+    """Which whistle text a message gets: blown, reminder, negative_list,
+    all_reported, or "" for whistle entries nobody is told of."""
+    action = whistle.get("action", "")
+    if action == "reported":
+        return "all_reported" if whistle.get("all_reported") else ""
+    return action
+
+
+def _link(event: CaseEvent, audience: str) -> str:
+    case = event.case
     if audience == APPLICANT:
         return case.get_absolute_url()
+    whistle = _whistle(event)
     try:
+        if whistle.get("id"):
+            return reverse("whistle:detail", args=[whistle["id"]])
         return reverse("admin:cases_case_change", args=[case.pk])
     except NoReverseMatch:
         return case.get_absolute_url()
@@ -70,9 +93,21 @@ def _render(template: str, context: dict) -> str:
         return render_to_string(template, context).strip()
 
 
+def _due(case: Case, whistle: dict):
+    """The time limit a staff message names: the whistle's report due time
+    for a summons or its reminder, none for other whistle entries, else the
+    case's running stage."""
+    if whistle:
+        if whistle.get("due") and _whistle_action(whistle) in ("blown", "reminder"):
+            return timezone.localtime(datetime.datetime.fromisoformat(whistle["due"]))
+        return None
+    return timezone.localtime(case.stage_due_at) if case.stage_due_at else None
+
+
 def _message_context(event: CaseEvent, recipient: Recipient) -> dict:
     case = event.case
     data = event.data or {}
+    whistle = _whistle(event)
     return {
         "case": case,
         "event": event,
@@ -80,7 +115,8 @@ def _message_context(event: CaseEvent, recipient: Recipient) -> dict:
         "audience": recipient.audience,
         "recipient": recipient.user,
         "reminder": data.get("reminder", ""),
-        "due": timezone.localtime(case.stage_due_at) if case.stage_due_at else None,
+        "whistle_action": _whistle_action(whistle),
+        "due": _due(case, whistle),
         # Internal text only to staff: the applicant sees the public message.
         "note": "" if recipient.audience == APPLICANT else event.internal_note,
     }
@@ -95,7 +131,7 @@ def build_notification(event: CaseEvent, recipient: Recipient) -> Notification:
         kind=event.kind,
         title=_render("notifications/title.txt", context)[:200],
         body=_render("notifications/body.txt", context),
-        link=_link(event.case, recipient.audience),
+        link=_link(event, recipient.audience),
         created_at=event.created_at,
     )
 

@@ -5,6 +5,7 @@ from portal.accounts.models import Department
 from portal.accounts.tests.factories import ResidentFactory, make_clerk, make_department
 from portal.cases.tests.conftest import district, people  # noqa: F401
 from portal.cases.tests.factories import make_category
+from portal.notifications.tests.conftest import run_on_commit, sms_outbox  # noqa: F401
 
 
 @pytest.fixture

@@ -61,7 +61,13 @@ def test_street_clerk_blows_with_the_secretarys_approval(
     assert not case_policies.can_handle(p["clerk"], street_case)
     note = street_case.events.get(kind=CaseEvent.Kind.NOTE)
     assert not note.is_public
-    assert note.data["whistle"] == {"id": whistle.pk, "action": "blown"}
+    assert note.data["whistle"] == {
+        "id": whistle.pk,
+        "action": "blown",
+        "departments": [district["housing"].pk, p["urban"].pk],
+        "due": "2026-05-12T03:30:00+00:00",
+    }
+    assert note.internal_note.endswith("\n" + whistle.reason)
     assert whistle.history.first().history_user == p["street_clerk"]
 
 
