@@ -243,7 +243,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
         term = search_term.strip()
         number = normalize_resident_id(term)
         if len(number) == 18 and number[:17].isascii() and number[:17].isdigit():
-            results |= queryset.filter(resident_id=number)
+            results |= queryset & User.objects.with_resident_id(number)
         elif len(term) == 11 and term.isascii() and term.isdigit():
             results |= queryset.filter(mobile=term)
         return results, may_have_duplicates

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import RESIDENT_ID_TAKEN as models_RESIDENT_ID_TAKEN
 from portal.accounts.models import User
 from portal.accounts.validators import (
     normalize_resident_id,
@@ -17,11 +18,9 @@ MOBILE_TAKEN = _(
 PASSWORDS_DIFFER = _("The two passwords differ.")
 REAL_NAME_REQUIRED = _("Please enter your name as it is on your identity card.")
 RESIDENT_ID_REQUIRED = _("Please enter your resident identity number.")
-# Says that the number is taken, never by whom.
-RESIDENT_ID_TAKEN = _(
-    "This resident identity number is already registered to another account. "
-    "If it is yours, please bring your identity card to a service hall."
-)
+# Says that the number is taken, never by whom (defined beside the model,
+# whose clean() says it too).
+RESIDENT_ID_TAKEN = models_RESIDENT_ID_TAKEN
 
 
 class StyledFormMixin:
@@ -115,6 +114,6 @@ class RealNameForm(StyledFormMixin, forms.Form):
     def clean_resident_id(self):
         number = normalize_resident_id(self.cleaned_data["resident_id"])
         validate_resident_id(number)
-        if User.objects.filter(resident_id=number).exclude(pk=self.user.pk).exists():
+        if User.objects.with_resident_id(number).exclude(pk=self.user.pk).exists():
             raise forms.ValidationError(RESIDENT_ID_TAKEN, code="resident_id_taken")
         return number

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
@@ -8,11 +10,29 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from portal.accounts.masking import mask_mobile, mask_resident_id
+from portal.crypto.fields import BlindIndexField, EncryptedTextField
 from portal.accounts.validators import (
     normalize_resident_id,
     validate_mobile,
     validate_resident_id,
 )
+
+RESIDENT_ID_TAKEN = _(
+    "This resident identity number is already registered to another account. "
+    "If it is yours, please bring your identity card to a service hall."
+)
+
+
+class UserManager(DjangoUserManager):
+    def with_resident_id(self, number: str | None):
+        """Users with this identity number (at most one), found through the
+        blind index: the number itself is encrypted and cannot be compared."""
+        digest = User._meta.get_field("resident_id_index").digest(
+            normalize_resident_id(number or "")
+        )
+        if digest is None:
+            return self.none()
+        return self.filter(resident_id_index=digest)
 
 
 class User(AbstractUser):
@@ -32,13 +52,20 @@ class User(AbstractUser):
     )
     mobile_verified = models.BooleanField(_("mobile verified"), default=False)
     real_name = models.CharField(_("real name"), max_length=50, blank=True)
-    resident_id = models.CharField(
+    # Encrypted at rest (AES-256-GCM, portal/crypto); exact lookups and the
+    # uniqueness go through the keyed hash beside it.
+    resident_id = EncryptedTextField(
         _("resident identity number"),
         max_length=18,
-        unique=True,
         null=True,
         blank=True,
         validators=[validate_resident_id],
+    )
+    resident_id_index = BlindIndexField(
+        source="resident_id",
+        purpose="accounts.user.resident_id",
+        unique=True,
+        verbose_name=_("resident identity number (blind index)"),
     )
     real_name_verified_at = models.DateTimeField(
         _("real-name verified at"), null=True, blank=True
@@ -56,12 +83,15 @@ class User(AbstractUser):
         excluded_fields=["password", "last_login", "session_token"]
     )
 
+    objects = UserManager()
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
         permissions = [
             ("view_full_resident_id", _("Can see full resident identity numbers")),
+            ("manage_grants", _("Can grant and remove users' groups and permissions")),
         ]
 
     def __str__(self):
@@ -74,6 +104,15 @@ class User(AbstractUser):
         # that then fails in the database.
         self.resident_id = normalize_resident_id(self.resident_id) or None
         self.mobile = self.mobile or None
+        if (
+            self.resident_id
+            and User.objects.with_resident_id(self.resident_id)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"resident_id": ValidationError(RESIDENT_ID_TAKEN, code="unique")}
+            )
 
     def save(self, *args, **kwargs):
         if self.resident_id:
@@ -82,6 +121,9 @@ class User(AbstractUser):
             self.resident_id = None
         if not self.mobile:
             self.mobile = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "resident_id" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "resident_id_index"}
         super().save(*args, **kwargs)
 
     def set_password(self, raw_password):

@@ -15,6 +15,7 @@ from portal.accounts.models import Department, User
 from portal.accounts.validators import resident_id_check_char
 from portal.bench import vocabulary as V
 from portal.bench.writer import NULL, fmt_bool
+from portal.crypto import cipher
 from portal.cases.demo import CATALOGUE
 from portal.cases.models import DeadlinePolicy, ServiceCategory
 
@@ -310,6 +311,7 @@ def build_people(units, *, n_cases, writer, rng, now_text) -> People:
         User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ) + 1
     users, groups, memberships, leads = [], [], [], []
+    rid_index = User._meta.get_field("resident_id_index")
     bench, staff_names = {}, {}
     ranked = sorted(
         (u for u in units if u.kind not in ("district", "committee")),
@@ -343,8 +345,10 @@ def build_people(units, *, n_cases, writer, rng, now_text) -> People:
                     mobile,
                     fmt_bool(mobile != NULL),
                     name,
-                    rid,
+                    # Encrypted as the model stores it, with its blind index.
+                    NULL if rid == NULL else cipher.encrypt(rid),
                     now_text if rid != NULL else NULL,
+                    NULL if rid == NULL else rid_index.digest(rid),
                 )
             )
             + "\n"
@@ -416,6 +420,7 @@ def build_people(units, *, n_cases, writer, rng, now_text) -> People:
             "real_name",
             "resident_id",
             "real_name_verified_at",
+            "resident_id_index",
         ),
         users,
     )
