@@ -99,6 +99,9 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
     browsing.goto("home")
     page.get_by_role("link", name=category.name).click()
     page.wait_for_url(browsing.url("catalogue:category", category.code))
+    # The stage column of the time limits stays readable on the phone.
+    stage = page.locator("table.time-limits tbody td").first
+    assert stage.bounding_box()["width"] >= 60
     file_url = reverse("catalogue:file", args=[category.code])
     page.locator(f'a[href="{file_url}"]').first.click()
     page.wait_for_url(browsing.url("catalogue:file", category.code))
