@@ -301,6 +301,37 @@ class People:
     counts: dict
 
 
+def fit_to_model(model, columns, lines):
+    """The table, columns and lines for COPY, fitted to the model as it is
+    now: columns the model no longer has are left out, and columns it has
+    that the generator does not write get the field's default on every row.
+    Other work changes the user model (new security columns, an encrypted
+    resident id); the seeder keeps working and writes NULL or the default."""
+    present = {field.column: field for field in model._meta.concrete_fields}
+    keep = [n for n, column in enumerate(columns) if column in present]
+    extra, values = [], []
+    for column, field in present.items():
+        if column in columns:
+            continue
+        default = field.get_default()
+        if default is None:
+            value = NULL
+        elif isinstance(default, bool):
+            value = fmt_bool(default)
+        else:
+            value = str(field.get_db_prep_value(default, connection, prepared=False))
+        extra.append(column)
+        values.append(value)
+    if len(keep) == len(columns) and not extra:
+        return model._meta.db_table, columns, lines
+    tail = "".join("\t" + v for v in values)
+    fitted = []
+    for line in lines:
+        parts = line[:-1].split("\t")
+        fitted.append("\t".join(parts[n] for n in keep) + tail + "\n")
+    return model._meta.db_table, [columns[n] for n in keep] + extra, fitted
+
+
 def build_people(units, *, n_cases, writer, rng, now_text) -> People:
     """Clerks, grid workers and residents in bulk, with one password hash."""
     password = make_password(BENCH_PASSWORD)  # once, never per row
@@ -402,27 +433,29 @@ def build_people(units, *, n_cases, writer, rng, now_text) -> People:
     bench["bench_committee"] = committee_id
 
     writer.write(
-        "accounts_user",
-        (
-            "id",
-            "password",
-            "last_login",
-            "is_superuser",
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_staff",
-            "is_active",
-            "date_joined",
-            "mobile",
-            "mobile_verified",
-            "real_name",
-            "resident_id",
-            "real_name_verified_at",
-            "resident_id_index",
-        ),
-        users,
+        *fit_to_model(
+            User,
+            (
+                "id",
+                "password",
+                "last_login",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "mobile",
+                "mobile_verified",
+                "real_name",
+                "resident_id",
+                "real_name_verified_at",
+                "resident_id_index",
+            ),
+            users,
+        )
     )
     base = _max_id("accounts_user_groups")
     writer.write(

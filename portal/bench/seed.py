@@ -34,7 +34,7 @@ from portal.bench.cases import (
     ChunkSpec,
     Context,
 )
-from portal.bench.writer import Writer
+from portal.bench.writer import NULL, Writer
 from portal.cases import workflow
 from portal.cases.models import Case, CaseEvent, CaseSequence, ServiceCategory
 
@@ -336,6 +336,9 @@ def seed(
             cursor.execute("VACUUM ANALYZE")
             t = phase("vacuum_analyze", t)
 
+        totals.update(_grids(cursor, vendor, units, now_text))
+        t = phase("grids", t)
+
     extra = _workflow_cases(people, units)
     phase("workflow_cases", t)
     elapsed = time.monotonic() - started
@@ -378,6 +381,68 @@ def seed(
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return summary
+
+
+def _grids(cursor, vendor: str, units, now_text: str) -> dict:
+    """One grid per community that has grid workers, its workers as members,
+    and a GridEvent row for every grid-event case of the community (reported
+    by the case's submitter, the grid worker), so that the phone API's list
+    reads a real list. Written in SQL after the cases: the events follow from
+    the case rows already in the database."""
+    grids, members = [], []
+    grid_ids = {}
+    for unit in units:
+        if unit.kind != "community" or not unit.grid_workers:
+            continue
+        grid_id = len(grids) + 1
+        grid_ids[unit.id] = grid_id
+        grids.append(
+            f"{grid_id}\t{unit.id}\tbench-grid-{unit.id}\t{unit.name}第一网格"
+            f"\t{NULL}\t{NULL}\t{NULL}\t1\t{now_text}\n"
+        )
+        for user_id in unit.grid_workers:
+            members.append(
+                f"{len(members) + 1}\t{grid_id}\t{user_id}\tworker\t{now_text}\n"
+            )
+    writer = Writer(cursor, vendor)
+    writer.write(
+        "grid_grid",
+        (
+            "id",
+            "community_id",
+            "code",
+            "name",
+            "boundary",
+            "centre_latitude",
+            "centre_longitude",
+            "is_active",
+            "created_at",
+        ),
+        grids,
+    )
+    writer.write(
+        "grid_gridmember", ("id", "grid_id", "user_id", "role", "created_at"), members
+    )
+    if vendor == "postgresql":
+        token, jitter = "gen_random_uuid()", "(random() - 0.5) / 50"
+    else:  # Django stores a UUID as 32 hex digits on SQLite
+        token = "lower(hex(randomblob(16)))"
+        jitter = "((abs(random()) % 20000) - 10000) / 1000000.0"
+    cursor.execute(
+        "INSERT INTO grid_gridevent (case_id, grid_id, reporter_id, idempotency_key,"
+        " latitude, longitude, address, source, contact, token, created_at)"
+        f" SELECT c.id, g.id, c.submitter_id, '', 30.27 + {jitter},"
+        f" 120.15 + {jitter}, '', 'app', '{{}}', {token}, c.submitted_at"
+        " FROM cases_case c JOIN grid_grid g ON g.community_id = c.department_id"
+        " WHERE c.kind = 'grid_event'"
+    )
+    events = cursor.rowcount
+    writer.reset_sequences(["grid_grid", "grid_gridmember", "grid_gridevent"])
+    return {
+        "grid_grid": len(grids),
+        "grid_gridmember": len(members),
+        "grid_gridevent": events,
+    }
 
 
 def categories_for_filing(categories: dict) -> str:

@@ -9,9 +9,10 @@ import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Value
 from django.http import Http404
 from django.urls import path
 from django.utils import formats, timezone
@@ -40,6 +41,7 @@ from portal.cases.models import (
 )
 from portal.cases.selectors import (
     VIEW_DEPARTMENT_PERMS,
+    case_search_q,
     sees_all_cases,
     visible_cases,
 )
@@ -50,7 +52,8 @@ BULK_ASSIGNED = _("%(count)d cases assigned to you.")
 BULK_REFUSED = _("%(case)s: %(errors)s")
 SEARCH_HELP = _(
     "A full tracking number (such as 2026-0000123) finds that case; anything "
-    "else searches the applicants' names."
+    "else searches the titles and the applicants' names (every word must be "
+    "found)."
 )
 ASSIGNED_TO_ME = _("assigned to me")
 UNASSIGNED = _("not assigned")
@@ -138,6 +141,97 @@ class CappedCountPaginator(Paginator):
     count_is_capped = False
 
 
+CURSOR_VAR = "after"
+
+
+class RowBefore(Func):
+    """``(submitted_at, id) < (%s, %s)``: a row-value comparison that walks the
+    (submitted_at, id) index from the cursor on (PostgreSQL and SQLite both
+    have row values), instead of an OFFSET that reads every earlier row."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, submitted_at, pk):
+        super().__init__(
+            F("submitted_at"), F("pk"), Value(submitted_at), Value(pk)
+        )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
+        sql = "({}, {}) < ({}, {})".format(*(part for part, _params in compiled))
+        params = [param for _part, part_params in compiled for param in part_params]
+        return sql, params
+
+
+def parse_cursor(value: str | None):
+    """``<ISO time of submission>_<id>`` of the last row of the previous page,
+    or None (a cursor that does not parse shows the first page)."""
+    stamp, _sep, pk = (value or "").rpartition("_")
+    try:
+        submitted_at = datetime.datetime.fromisoformat(stamp)
+        pk = int(pk)
+    except ValueError:
+        return None
+    if timezone.is_naive(submitted_at) or pk < 1:
+        return None
+    return submitted_at, pk
+
+
+def format_cursor(case) -> str:
+    return f"{case.submitted_at.astimezone(datetime.UTC).isoformat()}_{case.pk}"
+
+
+class CaseChangeList(ChangeList):
+    """The changelist with keyset pagination for the default order (newest
+    first): "Next page" carries the last row's (submitted_at, id) as
+    ``?after=``, and the next page is read from there along the index, so
+    page 200 costs what page 1 costs. Page numbers (an OFFSET) stay for the
+    first pages and for the other orders, within the paginator's cap."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.cursor = parse_cursor(request.GET.get(CURSOR_VAR))
+        super().__init__(request, *args, **kwargs)
+
+    def get_filters_params(self, params=None):
+        # The cursor is not a filter, and links built from cl.params (filters,
+        # sorting, search) start again from the first page.
+        for held in (self.params, self.filter_params):
+            held.pop(CURSOR_VAR, None)
+        params = super().get_filters_params(params)
+        params.pop(CURSOR_VAR, None)
+        return params
+
+    @property
+    def keyset(self) -> bool:
+        return ORDER_VAR not in self.params
+
+    def get_results(self, request):
+        super().get_results(request)
+        if self.cursor and self.keyset:
+            self.result_list = self.queryset.filter(RowBefore(*self.cursor))[
+                : self.list_per_page
+            ]
+            self.multi_page = True
+
+    @cached_property
+    def next_page_url(self) -> str | None:
+        """The link to the page after this one, by cursor; the results are
+        already read when the pagination is drawn, so this makes no query."""
+        if not self.keyset or self.show_all:
+            return None
+        rows = list(self.result_list)
+        if len(rows) < self.list_per_page:
+            return None
+        return self.get_query_string(
+            {CURSOR_VAR: format_cursor(rows[-1])}, remove=[PAGE_VAR]
+        )
+
+    @property
+    def first_page_url(self) -> str:
+        return self.get_query_string(remove=[PAGE_VAR])
+
+
 class WarningColourFilter(admin.SimpleListFilter):
     title = _("warning colour")
     parameter_name = "colour"
@@ -168,26 +262,61 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+def filter_choices(request) -> dict:
+    """The choices of the department and category filters, from one query
+    per request: the departments the user sees (filter_departments) LEFT
+    JOINed to their categories, so a department without categories still
+    appears. Two lists, built once and kept for the request."""
+
+    def compute():
+        rows = (
+            filter_departments(request.user)
+            .order_by()
+            .values_list(
+                "pk",
+                "code",
+                "name",
+                "categories__pk",
+                "categories__code",
+                "categories__name",
+                "categories__sort_order",
+            )
+        )
+        departments, categories = {}, {}
+        for pk, code, name, cat_pk, cat_code, cat_name, cat_order in rows:
+            departments[pk] = (code, name)
+            if cat_pk is not None:
+                categories[cat_pk] = (cat_order, cat_code, cat_name)
+        return {
+            "department": [
+                (pk, name)
+                for pk, (_code, name) in sorted(
+                    departments.items(), key=lambda item: item[1][0]
+                )
+            ],
+            "category": [
+                (pk, name)
+                for pk, (_order, _code, name) in sorted(
+                    categories.items(), key=lambda item: item[1][:2]
+                )
+            ],
+        }
+
+    return _memo(request, "filter_choices", compute)
+
+
 class VisibleDepartmentFilter(admin.RelatedFieldListFilter):
     """Only the departments whose cases the user sees."""
 
     def field_choices(self, field, request, model_admin):
-        return [
-            (department.pk, str(department))
-            for department in filter_departments(request.user).order_by("code")
-        ]
+        return filter_choices(request)["department"]
 
 
 class VisibleCategoryFilter(admin.RelatedFieldListFilter):
     """Only the categories handled by departments whose cases the user sees."""
 
     def field_choices(self, field, request, model_admin):
-        categories = ServiceCategory.objects.order_by("sort_order", "code")
-        if not sees_all_cases(request.user):
-            categories = categories.filter(
-                department__in=filter_departments(request.user)
-            )
-        return [(category.pk, str(category)) for category in categories]
+        return filter_choices(request)["category"]
 
 
 def _history_value(record, field):
@@ -309,7 +438,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         ("submitted_at", admin.DateFieldListFilter),
         "kind",
     )
-    search_fields = ("applicant__real_name",)
+    search_fields = ("title", "applicant__real_name")
     search_help_text = SEARCH_HELP
     list_select_related = ("category", "department", "applicant", "assignee")
     list_per_page = 50
@@ -352,6 +481,9 @@ class CaseAdmin(SimpleHistoryAdmin):
             "category", "department", "applicant", "submitter", "assignee"
         )
 
+    def get_changelist(self, request, **kwargs):
+        return CaseChangeList
+
     def get_urls(self):
         workflow_view = self.admin_site.admin_view(self.workflow_view)
         return [
@@ -368,11 +500,15 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """A full tracking number is an exact, indexed lookup; anything else
-        searches the applicants' names."""
+        is split into words, and each word must be in the title or the
+        applicant's name (portal.cases.selectors.case_search_q: a bigram
+        index on PostgreSQL, so two-character Chinese words are indexed)."""
         term = search_term.strip()
         if TRACKING_NUMBER.match(term):
             return queryset.filter(tracking_number=term), False
-        return super().get_search_results(request, queryset, search_term)
+        for word in term.split():
+            queryset = queryset.filter(case_search_q(word))
+        return queryset, False
 
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None

@@ -51,3 +51,22 @@ def people(district):
 @pytest.fixture
 def category(district):
     return make_category(district["housing"])
+
+
+@pytest.fixture
+def fresh_tracking_numbers(db):
+    """On PostgreSQL the tracking numbers come from one database sequence per
+    year, which a transactional test elsewhere in the session may already
+    have advanced (flushing tables does not reset sequences). Drop them for
+    this test; the test's transaction rolls the drop back afterwards."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relkind = 'S'"
+            " AND c.relname LIKE 'cases\\_tracking\\_%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP SEQUENCE {name}")

@@ -365,3 +365,119 @@ def test_a_past_version_shows_masked_and_cannot_be_reverted(client, category, pe
     assert case.status == CaseStatus.ACCEPTED
     assert case.history.count() == 2
     assert login(client, people["other_clerk"]).get(url).status_code == 404
+
+
+# --- keyset pagination, search words, query budget (issue 8) -----------------
+
+
+def rows(response) -> list[int]:
+    return [case.pk for case in response.context["cl"].result_list]
+
+
+def test_next_page_goes_on_from_the_last_row_shown(client, category, people, monkeypatch):
+    """Keyset pages: each "Next page" shows exactly the rows that follow,
+    newest first, ties on the same instant broken by id, and the last page
+    has no next link."""
+    from portal.cases.admin import CaseAdmin
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
+    moment = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False):
+        make_cases(category, 3, people["owner"])  # three at the same instant
+    with time_machine.travel(moment + datetime.timedelta(hours=1), tick=False):
+        make_cases(category, 2, people["other_resident"])
+    expected = list(
+        Case.objects.order_by("-submitted_at", "-id").values_list("pk", flat=True)
+    )
+    login(client, people["clerk"])
+    seen, url, pages = [], CHANGELIST, 0
+    while url:
+        response = client.get(url if url.startswith("/") else CHANGELIST + url)
+        assert response.status_code == 200
+        seen += rows(response)
+        url = response.context["cl"].next_page_url
+        pages += 1
+    assert seen == expected
+    assert pages == 3
+    last = response.content.decode()
+    assert 'class="next-page"' not in last and 'class="first-page"' in last
+
+
+def test_cursor_keeps_filters_and_leaves_links_clean(client, category, people, monkeypatch):
+    from portal.cases.admin import CaseAdmin, format_cursor
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
+    make_cases(category, 4, people["owner"])
+    accepted = workflow.accept_case(
+        case=Case.objects.order_by("submitted_at", "id").first(), actor=people["clerk"]
+    )
+    newest = Case.objects.order_by("-submitted_at", "-id").first()
+    login(client, people["clerk"])
+    response = client.get(
+        CHANGELIST, {"status": "submitted", "after": format_cursor(newest)}
+    )
+    shown = rows(response)
+    assert newest.pk not in shown and accepted.pk not in shown
+    assert shown == list(
+        Case.objects.filter(status="submitted")
+        .exclude(pk=newest.pk)
+        .order_by("-submitted_at", "-id")
+        .values_list("pk", flat=True)[:2]
+    )
+    # Filter, sort and search links start again from the first page.
+    assert "after" not in response.context["cl"].params
+    assert 'name="after"' not in response.content.decode()
+    # A cursor that does not parse shows the first page.
+    assert rows(client.get(CHANGELIST, {"after": "yesterday_x"}))[0] == newest.pk
+
+
+def test_other_cases_are_not_reached_through_a_cursor(client, cases, people):
+    from portal.cases.admin import format_cursor
+
+    login(client, people["other_clerk"])
+    far_future = Case(
+        pk=10**9, submitted_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    shown = rows(client.get(CHANGELIST, {"after": format_cursor(far_future)}))
+    assert shown == [cases["market"].pk]
+
+
+def test_changelist_budget_is_eight_queries_on_every_page(
+    client, category, people, monkeypatch
+):
+    """At most 8 queries, the same for page 1, a cursor page, a filter and a
+    search, and the same with 3 or 30 cases."""
+    from portal.cases.admin import CaseAdmin
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 5)
+    login(client, people["clerk"])
+    make_cases(category, 3, people["owner"])
+    small = count_queries(client, CHANGELIST)
+    make_cases(category, 27, ResidentFactory())
+    first = client.get(CHANGELIST)
+    cursor_url = CHANGELIST + first.context["cl"].next_page_url
+    counts = {
+        "first": count_queries(client, CHANGELIST),
+        "cursor": count_queries(client, cursor_url),
+        "filtered": count_queries(client, CHANGELIST + "?status=submitted"),
+        "searched": count_queries(client, CHANGELIST + "?q=事项"),
+    }
+    assert small <= 8
+    assert set(counts.values()) == {small}, counts
+
+
+def test_search_finds_a_two_character_word_in_titles_and_names(client, cases, people):
+    login(client, people["clerk"])
+    assert listed(client.get(CHANGELIST, {"q": "漏水"})) == {
+        cases["housing"].tracking_number
+    }
+    # Every word must be found: title word and applicant name together.
+    name = people["owner"].real_name
+    assert listed(client.get(CHANGELIST, {"q": f"漏水 {name}"})) == {
+        cases["housing"].tracking_number
+    }
+    assert listed(client.get(CHANGELIST, {"q": "漏水 电梯"})) == set()
+    # LIKE wildcards are searched as characters.
+    assert listed(client.get(CHANGELIST, {"q": "%"})) == set()
+    # A title the clerk may not see is not found.
+    assert listed(client.get(CHANGELIST, {"q": "退款"})) == set()

@@ -55,7 +55,9 @@ def resolved(accepted, people):
 # --- submit ------------------------------------------------------------------
 
 
-def test_submit_creates_case_with_tracking_number_stage_and_event(category, people):
+def test_submit_creates_case_with_tracking_number_stage_and_event(
+    category, people, fresh_tracking_numbers
+):
     with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=SH), tick=False):
         case = file_case(category, people["owner"], files=[pdf_upload()])
     case = fresh(case)
@@ -71,7 +73,7 @@ def test_submit_creates_case_with_tracking_number_stage_and_event(category, peop
     assert case.history.get().history_user == people["owner"]
 
 
-def test_tracking_numbers_count_per_year(category, people):
+def test_tracking_numbers_count_per_year(category, people, fresh_tracking_numbers):
     with time_machine.travel(datetime.datetime(2026, 12, 31, 23, 0, tzinfo=SH)):
         first = file_case(category, people["owner"])
     with time_machine.travel(datetime.datetime(2027, 1, 1, 0, 30, tzinfo=SH)):

@@ -4,7 +4,7 @@ stage clock, and the save that writes the history row and the timeline event."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,7 +191,17 @@ def _sync(target: Case, source: Case) -> Case:
 
 
 def _next_tracking_number(now: datetime.datetime) -> str:
+    """The year and the next number of that year, such as 2026-0000123.
+
+    On PostgreSQL the number comes from a database sequence per year
+    (``cases_tracking_<year>``), which never blocks: concurrent filings no
+    longer queue on one row lock held until their commit. A number taken by
+    a filing that is then rolled back is skipped (gaps are allowed; numbers
+    are unique and increase). SQLite, which has no sequences and serialises
+    writers anyway, keeps the CaseSequence row."""
     year = timezone.localtime(now).year
+    if connection.vendor == "postgresql":
+        return f"{year}-{_sequence_next(year):07d}"
     sequence = CaseSequence.objects.select_for_update().filter(year=year).first()
     if sequence is None:
         try:
@@ -202,3 +212,42 @@ def _next_tracking_number(now: datetime.datetime) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{year}-{sequence.last:07d}"
+
+
+def tracking_sequence_name(year: int) -> str:
+    return f"cases_tracking_{int(year)}"
+
+
+def _sequence_next(year: int) -> int:
+    """nextval of the year's sequence; the first filing of a year creates it,
+    starting after the CaseSequence row's number (what SQLite-era data, an
+    import or seed_bench left there) or the year's highest tracking number,
+    whichever is higher. to_regclass answers NULL for a sequence
+    that does not exist yet, so the usual case is this one query."""
+    name = tracking_sequence_name(year)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(to_regclass(%s))", [name])
+        value = cursor.fetchone()[0]
+        if value is not None:
+            return value
+        # First of the year: serialise the creators (the lock ends with the
+        # transaction, which also makes the new sequence visible to others).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x7969, year])
+        recorded = (
+            CaseSequence.objects.filter(year=year)
+            .values_list("last", flat=True)
+            .first()
+            or 0
+        )
+        highest = (
+            Case.objects.filter(tracking_number__startswith=f"{year}-")
+            .order_by("-tracking_number")
+            .values_list("tracking_number", flat=True)
+            .first()
+        )
+        start = max(recorded, int(highest.split("-")[1]) if highest else 0) + 1
+        cursor.execute(
+            f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(start)}"
+        )
+        cursor.execute("SELECT nextval(%s::regclass)", [name])
+        return cursor.fetchone()[0]
