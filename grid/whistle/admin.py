@@ -82,7 +82,14 @@ class WhistleAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         user = request.user
-        return bool(user.is_active and user.is_staff)
+        if not (user.is_active and user.is_staff):
+            return False
+        # The history pages (django-simple-history) ask with an object read
+        # from the history table, not through get_queryset: check its scope
+        # here, or any staff member could read any whistle's history.
+        return obj is None or (
+            selectors.whistles_for_user(user).filter(pk=obj.pk).exists()
+        )
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
