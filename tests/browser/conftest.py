@@ -62,7 +62,8 @@ def chromium():
 class Browsing:
     """A phone-sized page on the live server, and what went wrong on the way:
     requests to other hosts, script errors, errors in the browser's console
-    (among them whatever the Content-Security-Policy blocked)."""
+    (among them whatever the Content-Security-Policy blocked), and answers
+    with an error status (a missing stylesheet, a page that broke)."""
 
     def __init__(self, browser, live_server, *, javascript=True):
         self.base = live_server.url
@@ -78,13 +79,22 @@ class Browsing:
         own_host = urlsplit(self.base).netloc
         self.context.route("**/*", lambda route: self._route(route, own_host))
         self.page = self.context.new_page()
+        self.failed_responses = []
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        # Among them, what the Content-Security-Policy blocked.
-        self.page.on(
-            "console",
-            lambda message: message.type == "error"
-            and self.console_errors.append(message.text),
-        )
+        self.page.on("console", self._console)
+        self.page.on("response", self._response)
+
+    def _console(self, message):
+        # A failed load is reported by _response, with its URL.
+        if message.type == "error" and not message.text.startswith(
+            "Failed to load resource"
+        ):
+            self.console_errors.append(message.text)
+
+    def _response(self, response):
+        # The browser asks for /favicon.ico by itself; the site has none.
+        if response.status >= 400 and urlsplit(response.url).path != "/favicon.ico":
+            self.failed_responses.append(f"{response.status} {response.url}")
 
     def _route(self, route, own_host):
         url = route.request.url
@@ -149,14 +159,19 @@ class Browsing:
         self.context.close()
 
 
-@pytest.fixture
-def browsing(chromium, live_server):
-    session = Browsing(chromium, live_server)
-    yield session
+def _closed_cleanly(session):
     session.close()
     assert session.outside_requests == [], "pages loaded outside URLs"
     assert session.page_errors == [], "scripts failed on the pages"
     assert session.console_errors == [], "the browser's console shows errors"
+    assert session.failed_responses == [], "the server answered with errors"
+
+
+@pytest.fixture
+def browsing(chromium, live_server):
+    session = Browsing(chromium, live_server)
+    yield session
+    _closed_cleanly(session)
 
 
 @pytest.fixture
@@ -169,5 +184,4 @@ def browser_page(browsing):
 def browsing_without_javascript(chromium, live_server):
     session = Browsing(chromium, live_server, javascript=False)
     yield session
-    session.close()
-    assert session.outside_requests == [], "pages loaded outside URLs"
+    _closed_cleanly(session)
