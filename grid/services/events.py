@@ -75,6 +75,9 @@ def event_report(
             case = workflow.submit_case(
                 category=category,
                 submitter=reporter,
+                # The worker reports what they found; no resident is the
+                # applicant (they follow it as its submitter and grid member).
+                applicant=None,
                 title=_title(category, description, title),
                 description=description,
                 details=details or {},

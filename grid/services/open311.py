@@ -74,6 +74,9 @@ def open311_request_file(
         case = workflow.submit_case(
             category=category,
             submitter=submitter,
+            # The client's account is not a resident; the contact the client
+            # sent is kept on the GridEvent.
+            applicant=None,
             title=f"{category.name}：{description.strip().splitlines()[0][:40]}",
             description=description,
             details=attributes or {},

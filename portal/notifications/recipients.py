@@ -5,6 +5,8 @@ and by the tests: the rules live here and nowhere else.
   (status changes, a request for more material, the reply, a transfer or
   escalation, an extension). Internal entries (is_public False) never reach
   the applicant.
+  A matter filed with no applicant (a grid worker's report) has its
+  submitter told instead.
 - The department: a new or resubmitted case goes to the assignee, or the
   department's clerks when nobody is assigned; an assignment to the assignee;
   a transfer to the receiving department's clerks; a co-handling request to
@@ -132,6 +134,10 @@ def event_recipients(event: CaseEvent) -> list[Recipient]:
     if event.is_public and case.applicant_id and case.applicant.is_active:
         # The applicant's own text wins over a staff text, should they be both.
         found[case.applicant_id] = Recipient(case.applicant, APPLICANT)
+    elif event.is_public and case.applicant_id is None and case.submitter.is_active:
+        # A report with no applicant (a grid event): its reporter follows it
+        # and confirms the reply, so they hear what an applicant would.
+        found[case.submitter_id] = Recipient(case.submitter, APPLICANT)
 
     found.pop(event.actor_id, None)
     return [r for r in found.values() if r.user.is_active]

@@ -14,7 +14,9 @@ from portal.notifications import services
 @shared_task(name="notifications.deliver_event")
 def deliver_event_notifications(event_id: int) -> int:
     event = (
-        CaseEvent.objects.select_related("case", "case__applicant", "case__assignee")
+        CaseEvent.objects.select_related(
+            "case", "case__applicant", "case__submitter", "case__assignee"
+        )
         .filter(pk=event_id)
         .first()
     )

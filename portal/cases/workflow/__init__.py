@@ -41,6 +41,8 @@ from portal.cases.workflow.core import (
     WorkflowError,
 )
 from portal.cases.workflow.intake import (
+    AS_SUBMITTER,
+    NO_APPLICANT_NOT_ALLOWED,
     accept_case,
     decline_case,
     request_material,
@@ -105,6 +107,8 @@ __all__ = [
     "NOTE_REQUIRED",
     "NOTE_NOT_ALLOWED",
     "PUBLIC_NOTE_NOT_ALLOWED",
+    "AS_SUBMITTER",
+    "NO_APPLICANT_NOT_ALLOWED",
     "submit_case",
     "accept_case",
     "decline_case",

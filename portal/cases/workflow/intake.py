@@ -2,6 +2,7 @@
 more material (一次性告知), resubmit."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Department
 from portal.cases.attachments import check_uploads, store_attachment
@@ -35,6 +36,21 @@ from portal.cases.workflow.core import (
 
 # --- submission -----------------------------------------------------------
 
+NO_APPLICANT_NOT_ALLOWED = _(
+    "Only staff or a grid report may file a matter without an applicant."
+)
+
+
+class _AsSubmitter:
+    """submit_case's default applicant: the submitter files for themselves.
+    A sentinel, so that applicant=None can mean "no applicant"."""
+
+    def __repr__(self):
+        return "AS_SUBMITTER"
+
+
+AS_SUBMITTER = _AsSubmitter()
+
 
 def submit_case(
     *,
@@ -44,12 +60,24 @@ def submit_case(
     description: str = "",
     details: dict | None = None,
     files=(),
-    applicant=None,
+    applicant=AS_SUBMITTER,
     department: Department | None = None,
     kind: str | None = None,
 ) -> Case:
-    """File a matter. The applicant defaults to the submitter (a proxy agent or
-    grid worker names the resident, or none for a grid event)."""
+    """File a matter. The applicant is the submitter unless given: a proxy
+    agent names the resident; applicant=None files a matter that concerns no
+    resident (a grid worker's event report, a staff report), allowed only for
+    grid events and staff submitters, so that nobody becomes the "resident"
+    of what they only reported."""
+    kind = kind or category.case_kind or CaseKind.MATTER
+    if applicant is AS_SUBMITTER:
+        applicant = submitter
+    elif applicant is None:
+        _require(
+            kind == CaseKind.GRID_EVENT or bool(submitter.is_staff),
+            NO_APPLICANT_NOT_ALLOWED,
+            "applicant_required",
+        )
     cleaned = clean_details(category.form_fields, details or {})
     checked = check_uploads(files)
     if not title.strip():
@@ -58,12 +86,12 @@ def submit_case(
     with transaction.atomic():
         case = Case(
             tracking_number=_next_tracking_number(now),
-            kind=kind or category.case_kind or CaseKind.MATTER,
+            kind=kind,
             category=category,
             title=title.strip()[:200],
             description=description.strip(),
             details=cleaned,
-            applicant=submitter if applicant is None else applicant,
+            applicant=applicant,
             submitter=submitter,
             department=department or category.department,
             status=S.SUBMITTED,
