@@ -48,7 +48,7 @@ class Grid(models.Model):
         _("centre longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -83,7 +83,9 @@ class GridMember(models.Model):
         WORKER = "worker", _("Grid worker")
         INFORMANT = "informant", _("Information worker")
 
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="members")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.CASCADE, related_name="members"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("person"),
@@ -91,7 +93,7 @@ class GridMember(models.Model):
         related_name="grid_memberships",
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -118,7 +120,10 @@ class GridEvent(models.Model):
         OPEN311 = "open311", _("Open311 client")
 
     case = models.OneToOneField(
-        "cases.Case", on_delete=models.PROTECT, related_name="grid_event"
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="grid_event",
     )
     grid = models.ForeignKey(
         Grid,
@@ -144,10 +149,15 @@ class GridEvent(models.Model):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     source = models.CharField(
-        max_length=10, choices=Source.choices, default=Source.APP, editable=False
+        _("source"),
+        max_length=10,
+        choices=Source.choices,
+        default=Source.APP,
+        editable=False,
     )
     open311_client = models.ForeignKey(
         "grid.Open311Client",
+        verbose_name=_("Open311 client"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -157,7 +167,7 @@ class GridEvent(models.Model):
     # Open311 contact fields (name, e-mail, phone): personal data, never output.
     contact = models.JSONField(default=dict, blank=True, editable=False)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -197,7 +207,7 @@ class Open311Client(models.Model):
         help_text=_("Empty: the system account."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["key_hash"])
 

@@ -117,7 +117,10 @@ class WhistleSummons(models.Model):
     """One department named in a whistle, and its report (报到)."""
 
     whistle = models.ForeignKey(
-        Whistle, on_delete=models.PROTECT, related_name="summonses"
+        Whistle,
+        verbose_name=_("whistle"),
+        on_delete=models.PROTECT,
+        related_name="summonses",
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -201,7 +204,10 @@ class NegativeListEntry(models.Model):
         TASK_OVERDUE = "task_overdue", _("Left its task undone past its due date")
 
     summons = models.ForeignKey(
-        WhistleSummons, on_delete=models.PROTECT, related_name="negative_entries"
+        WhistleSummons,
+        verbose_name=_("summoned department"),
+        on_delete=models.PROTECT,
+        related_name="negative_entries",
     )
     department = models.ForeignKey(
         "accounts.Department",
