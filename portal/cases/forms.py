@@ -19,6 +19,10 @@ ATTACHMENTS_HELP = _(
     "PDF, OFD, JPG, PNG, WEBP, Word or Excel; several files at once are fine."
 )
 STARS_LABEL = _("Stars")
+MATERIAL_EMPTY = _(
+    "Please write an answer or attach the requested files; an empty reply "
+    "would send the department nothing."
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -184,6 +188,8 @@ class ResubmitForm(VersionedForm):
     def clean(self):
         cleaned = super().clean()
         _checked_files(self)
+        if not cleaned.get("answer") and not cleaned.get("attachments"):
+            self.add_error("answer", MATERIAL_EMPTY)
         return cleaned
 
 
