@@ -326,7 +326,6 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "portal.accounts.middleware.AccountSecurityMiddleware",
 )
-
 # Login lockout (django-axes, portal/accounts/lockout.py): the
 # AXES_FAILURE_LIMIT-th failure in a row locks the account, on every door
 # (site, admin, API token), for AXES_COOLOFF_TIME, even with the right
@@ -360,6 +359,25 @@ AXES_CLIENT_IP_CALLABLE = "portal.accounts.lockout.client_ip"
 # site (nginx with `proxy_add_x_forwarded_for`: 1). 0, the default, believes
 # only REMOTE_ADDR: a client could write any X-Forwarded-For it likes.
 CLIENT_IP_PROXY_COUNT = env.int("CLIENT_IP_PROXY_COUNT", default=0)
+
+# Sessions (portal/accounts/sessions.py), in seconds; 0 turns a limit off.
+# Staff: 15 minutes idle, 8 hours in all; residents: 30 minutes idle, 12
+# hours in all. Logging out, or changing the password, ends every session of
+# the user on every device; Django gives a new session id at login.
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=15 * 60)
+SESSION_ABSOLUTE_TIMEOUT_STAFF = env.int(
+    "SESSION_ABSOLUTE_TIMEOUT_STAFF", default=8 * 60 * 60
+)
+SESSION_IDLE_TIMEOUT_RESIDENT = env.int(
+    "SESSION_IDLE_TIMEOUT_RESIDENT", default=30 * 60
+)
+SESSION_ABSOLUTE_TIMEOUT_RESIDENT = env.int(
+    "SESSION_ABSOLUTE_TIMEOUT_RESIDENT", default=12 * 60 * 60
+)
+# The cookie outlives no session: the longest absolute limit.
+SESSION_COOKIE_AGE = max(
+    SESSION_ABSOLUTE_TIMEOUT_STAFF, SESSION_ABSOLUTE_TIMEOUT_RESIDENT
+) or (14 * 24 * 60 * 60)
 # -- end of accounts and sessions security
 
 

@@ -16,6 +16,9 @@ class AccountsConfig(AppConfig):
         signals.user_logged_in.connect(
             sessions.on_login, dispatch_uid="accounts.sessions.on_login"
         )
+        signals.user_logged_out.connect(
+            sessions.on_logout, dispatch_uid="accounts.sessions.on_logout"
+        )
         user_locked_out.connect(
             lockout.on_locked_out, dispatch_uid="accounts.lockout.on_locked_out"
         )

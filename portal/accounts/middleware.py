@@ -1,13 +1,22 @@
 """One middleware for the account rules of issue 7 that every request obeys:
-a staff member whose password expired (or does not meet the staff rules)
-changes it before anything else."""
+a session idle or open for too long ends; a staff member whose password
+expired (or does not meet the staff rules) changes it before anything else."""
 
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.accounts.passwords import PASSWORD_EXPIRED, password_change_required
+from portal.accounts.sessions import timed_out
+
+SESSION_TIMED_OUT = _(
+    "You were logged out because the session was idle or open for too long. "
+    "Please log in again."
+)
 
 # Views a staff member may reach while the password must be changed.
 PASSWORD_CHANGE_VIEWS = {
@@ -36,8 +45,16 @@ class AccountSecurityMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        # In process_view, not __call__: the messages middleware (later in
+        # MIDDLEWARE) has set up its storage by now.
         user = request.user
         if not user.is_authenticated:
+            return None
+        if timed_out(request):
+            # Only this session ends: not logout(), which ends them all.
+            request.session.flush()
+            request.user = AnonymousUser()
+            messages.info(request, SESSION_TIMED_OUT, fail_silently=True)
             return None
         view_name = request.resolver_match.view_name if request.resolver_match else ""
         if view_name not in PASSWORD_CHANGE_VIEWS and password_change_required(

@@ -77,7 +77,10 @@ class User(AbstractUser):
     )
     # Part of the session auth hash: a new value ends every session of the
     # user at once, with any session backend (see get_session_auth_hash).
-    session_token = models.CharField(max_length=32, blank=True, editable=False)
+    # A database default too: bulk loaders (portal/bench) name their columns.
+    session_token = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     history = HistoricalRecords(
         excluded_fields=["password", "last_login", "session_token"]

@@ -69,6 +69,7 @@ def timed_out(request, now: int | None = None) -> bool:
         return True
     if absolute_limit and now - login_at > absolute_limit:
         return True
-    if now - last_seen >= LAST_SEEN_RESOLUTION or now < last_seen:
+    if now - last_seen >= LAST_SEEN_RESOLUTION:
+        # Only ever forward: a clock set back does not make a session older.
         session[LAST_SEEN_KEY] = now
     return False

@@ -345,6 +345,8 @@ def test_reopen_after_the_window_is_not_offered_and_refused(
     closed = workflow.confirm_case(case=resolved, actor=people["owner"])
     later = timezone.now() + datetime.timedelta(days=4)
     with time_machine.travel(later):
+        # Four days idle end a session (issue 7): the resident logs in again.
+        owner_client.force_login(people["owner"])
         html = page(owner_client.get(detail(closed)))
         assert act("reopen", closed) not in html
         response = owner_client.post(
