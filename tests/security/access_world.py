@@ -115,6 +115,11 @@ def build_world() -> World:
         actor=street_clerk,
     )
     o.street_case = street_case
+    # A second matter of the street, not yet whistled.
+    o.blowable_case = workflow.accept_case(
+        case=file_case(community_category, owner, title="ACC-噪音"),
+        actor=street_clerk,
+    )
     o.whistle = blow(
         street_case,
         actor=street_clerk,
