@@ -120,7 +120,7 @@ def test_resident_files_clerk_replies_resident_rates(browsing, housing):
     assert page.url == browsing.url("cases:filed", case.pk)
     assert page.locator(".tracking-number").inner_text() == case.tracking_number
     due = timezone.localtime(case.stage_due_at).strftime("%Y-%m-%d %H:%M")
-    assert page.locator("time").first.inner_text() == due
+    assert page.locator("main dl.facts time").first.inner_text() == due
     assert case.attachments.get().original_name == "漏水照片.png"
     browsing.log_out()
 
