@@ -7,10 +7,19 @@ gateway as one subclass of BaseSmsBackend and points SMS_BACKEND at it.
 - FileSmsBackend (the default): one file per message under SMS_FILE_PATH
   (var/outbox/sms), for the embedded mode and demos.
 - LocmemSmsBackend: keeps messages in `outbox` in memory, for tests.
+
+Idempotency keys. The notifications app sends each copy at least once (see
+portal.notifications.services): a copy whose sending was cut short (the
+worker died) is sent again, with the same SmsMessage.idempotency_key. A
+gateway that accepts a client message id must pass the key as that id, so
+it drops the repeat; the file backend names the file after the key, so a
+repeat overwrites the same file. Messages without a key (send_sms) are sent
+as they come.
 """
 
 import datetime
 import os
+import re
 import threading
 import uuid
 from dataclasses import dataclass
@@ -26,6 +35,8 @@ DEFAULT_SMS_BACKEND = "portal.notifications.backends.FileSmsBackend"
 class SmsMessage:
     to: str
     body: str
+    # The same for every attempt at one copy; "" when the sender has none.
+    idempotency_key: str = ""
 
 
 class BaseSmsBackend:
@@ -42,7 +53,9 @@ class BaseSmsBackend:
 
 
 class FileSmsBackend(BaseSmsBackend):
-    """Writes each message to its own file: To, time, then the text."""
+    """Writes each message to its own file: To, time, the idempotency key if
+    any, then the text. A message with a key goes to <key>.sms, written whole
+    (a temporary file renamed), so sending it again replaces the one file."""
 
     def __init__(self, *, file_path=None, **kwargs):
         super().__init__(**kwargs)
@@ -61,12 +74,16 @@ class FileSmsBackend(BaseSmsBackend):
             return 0
         for message in messages:
             now = datetime.datetime.now(datetime.UTC)
-            name = f"{now:%Y%m%d-%H%M%S}-{os.getpid()}-{uuid.uuid4().hex[:12]}.sms"
+            unique = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+            key = _SAFE_NAME.sub("_", message.idempotency_key)[:150]
+            name = f"{key}.sms" if key else f"{now:%Y%m%d-%H%M%S}-{unique}.sms"
+            headers = f"To: {message.to}\nDate: {now.isoformat()}\n"
+            if message.idempotency_key:
+                headers += f"Idempotency-Key: {message.idempotency_key}\n"
+            partial = self.file_path / f".{unique}.tmp"
             try:
-                (self.file_path / name).write_text(
-                    f"To: {message.to}\nDate: {now.isoformat()}\n\n{message.body}\n",
-                    encoding="utf-8",
-                )
+                partial.write_text(f"{headers}\n{message.body}\n", encoding="utf-8")
+                os.replace(partial, self.file_path / name)
             except OSError:
                 if not self.fail_silently:
                     raise
@@ -74,6 +91,8 @@ class FileSmsBackend(BaseSmsBackend):
             sent += 1
         return sent
 
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 outbox: list[SmsMessage] = []
 _outbox_lock = threading.Lock()

@@ -6,6 +6,18 @@ Everything here may run more than once for the same input (a task redelivered
 after a worker died): the unique constraints on Notification(recipient,
 event), Delivery(notification, channel) and Reminder(case, stage_started_at,
 level) make the second run add nothing.
+
+What is guaranteed for SMS and e-mail copies: at least once, with an
+idempotency key. The Delivery row is the claim, committed before the copy is
+sent; it says "sent" or "failed" once the backend has answered. A process
+that dies in between leaves it "sending": deliver_event then leaves the
+event out of DeliveredEvent, so the redelivered task or the beat sweep
+(undelivered_events) runs it again, and once the claim is older than
+SEND_LEASE the copy is sent again, with the same idempotency key
+(delivery_key). Had the first attempt reached the gateway, the copy arrives
+twice unless the gateway honours the key (the file backend does: one file
+per key). A copy the backend refused is "failed", with the error, and is not
+retried: the inbox message stands.
 """
 
 import datetime
@@ -13,6 +25,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.template.loader import render_to_string
@@ -151,9 +164,15 @@ def deliver_event(*, event: CaseEvent) -> list[Notification]:
     )
     for notification in notifications:
         send_copies(notification=notification)
-    DeliveredEvent.objects.get_or_create(
-        event=event, defaults={"delivered_at": timezone.now()}
+    unfinished = Delivery.objects.filter(
+        notification__event=event, status=Delivery.Status.SENDING
     )
+    if not unfinished.exists():
+        # A copy still "sending" (another run's, or one whose sender died)
+        # keeps the event in the sweep until it is sent (see the docstring).
+        DeliveredEvent.objects.get_or_create(
+            event=event, defaults={"delivered_at": timezone.now()}
+        )
     return notifications
 
 
@@ -200,25 +219,57 @@ def channels_for(user) -> dict[str, str]:
     return channels
 
 
+# How long a claimed copy may stay "sending" before another run takes it
+# over: far longer than any backend call, so a slow send is not repeated.
+SEND_LEASE = datetime.timedelta(minutes=10)
+
+
+def delivery_key(delivery: Delivery) -> str:
+    """The idempotency key of one copy: the same for every attempt at it."""
+    return f"yiwang-notification-{delivery.notification_id}-{delivery.channel}"
+
+
 def _claim(notification, channel, address) -> Delivery | None:
-    """Insert the delivery row; whoever inserts it sends the copy."""
+    """Insert the delivery row; whoever inserts it sends the copy. A row left
+    "sending" for longer than SEND_LEASE (its sender died) is taken over by
+    one run: created_at, the claim's time, moves only where it still holds
+    the value this run read."""
+    now = timezone.now()
     try:
         with transaction.atomic():
             return Delivery.objects.create(
                 notification=notification,
                 channel=channel,
                 address=address,
-                created_at=timezone.now(),
+                created_at=now,
             )
     except IntegrityError:
+        pass
+    stale = Delivery.objects.filter(
+        notification=notification,
+        channel=channel,
+        status=Delivery.Status.SENDING,
+        created_at__lt=now - SEND_LEASE,
+    ).first()
+    if stale is None:
         return None
+    taken = Delivery.objects.filter(
+        pk=stale.pk, status=Delivery.Status.SENDING, created_at=stale.created_at
+    ).update(created_at=now)
+    if not taken:
+        return None  # another run took it over first
+    stale.created_at = now
+    return stale
 
 
 def _send(delivery: Delivery, notification: Notification) -> None:
     context = {"notification": notification, "site_name": "Yiwang"}
+    key = delivery_key(delivery)
     if delivery.channel == Delivery.Channel.SMS:
         body = _render("notifications/sms.txt", context)
-        get_sms_backend().send_messages([SmsMessage(to=delivery.address, body=body)])
+        get_sms_backend().send_messages(
+            [SmsMessage(to=delivery.address, body=body, idempotency_key=key)]
+        )
     else:
         EmailMessage(
             subject=_render("notifications/email_subject.txt", context).replace(
@@ -226,12 +277,15 @@ def _send(delivery: Delivery, notification: Notification) -> None:
             ),
             body=_render("notifications/email_body.txt", context),
             to=[delivery.address],
+            # The same Message-ID on a repeat lets mail systems drop it.
+            headers={"Message-ID": f"<{key}@{DNS_NAME}>", "X-Idempotency-Key": key},
         ).send()
 
 
 def send_copies(*, notification: Notification) -> list[Delivery]:
-    """Send the SMS and e-mail copies the recipient wants, each at most once.
-    A failure is recorded on the delivery; the inbox message stands."""
+    """Send the SMS and e-mail copies the recipient wants, each at least once
+    and normally once (see the module docstring). A failure is recorded on the
+    delivery; the inbox message stands."""
     done = []
     for channel, address in channels_for(notification.recipient).items():
         delivery = _claim(notification, channel, address)
