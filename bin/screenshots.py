@@ -112,8 +112,9 @@ class Shooter:
         from django.urls import reverse
 
         self.go(page, reverse("admin:login"))
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
+        # "username" or a wizard's "auth-username", and so on.
+        page.locator("input[name$=username]").fill(username)
+        page.locator("input[name$=password]").fill(password)
         with page.expect_navigation():
             page.locator("form [type=submit]").last.click()
         token = page.locator(OTP_INPUTS)
@@ -124,7 +125,7 @@ class Shooter:
             token.first.fill(code)
             with page.expect_navigation():
                 page.locator("form [type=submit]").last.click()
-        if page.locator("#id_password").count():
+        if page.locator("input[name$=password], " + OTP_INPUTS).count():
             raise SystemExit(f"{username}: the admin login failed at {page.url}")
         # Fold the admin's navigation sidebar away (as its toggle would): the
         # list gets the width.
