@@ -7,6 +7,7 @@ from django.http import Http404
 
 from grid import policies
 from grid.models import Grid, GridEvent, GridMember
+from portal.audit import services as audit
 from portal.cases.models import Case, CaseKind
 from portal.cases.selectors import full_timeline, public_timeline, visible_cases
 from portal.cases.warnings import with_warning_colour
@@ -75,6 +76,8 @@ def event_get_for_user(*, user, pk) -> Case:
             .get(pk=pk)
         )
     except (Case.DoesNotExist, ValueError, TypeError) as error:
+        # Recorded on the refusal path only, as in case_get_for_user.
+        audit.access_refused(user=user, object_type="cases.case", object_id=pk)
         raise Http404 from error
 
 

@@ -22,6 +22,7 @@ from grid import policies, selectors, services
 from grid.api.outputs import EventDetailOutput, EventRowOutput, GridOutput
 from grid.models import Grid, GridMember
 from portal.accounts.models import Department
+from portal.audit import services as audit
 from portal.api.pagination import paginated_response
 from portal.cases import policies as case_policies
 from portal.cases.models import CaseStatus, Outcome, ServiceCategory
@@ -265,7 +266,11 @@ class EventPhotoApi(APIView):
             photo.is_internal
             and not case_policies.can_view_internal(request.user, case)
         ):
+            audit.access_refused(
+                user=request.user, object_type="cases.attachment", object_id=photo_id
+            )
             raise Http404
+        audit.exported(what="case_attachment", request=request, target=photo, case=case.pk)
         return FileResponse(
             photo.file.open("rb"), content_type=photo.content_type, as_attachment=False
         )

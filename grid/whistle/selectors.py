@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from grid.whistle.models import NegativeListEntry, Whistle, WhistleSummons
+from portal.audit import services as audit
 from portal.cases.selectors import staff_visible_cases, visible_cases
 
 
@@ -67,6 +68,9 @@ def whistle_get_for_user(*, user, pk) -> Whistle:
             .get(pk=pk)
         )
     except (Whistle.DoesNotExist, ValueError, TypeError) as error:
+        audit.access_refused(
+            user=user, object_type="whistle.whistle", object_id=pk
+        )
         raise Http404 from error
 
 

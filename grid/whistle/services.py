@@ -27,6 +27,7 @@ from grid.whistle.models import (
 )
 from portal.accounts.models import Department
 from portal.accounts.services import get_system_user
+from portal.audit import services as audit
 from portal.cases import workflow
 from portal.cases.deadlines import CHINA_TZ, add_period
 from portal.cases.models import OPEN_STATUSES, Case
@@ -179,6 +180,13 @@ def whistle_blow(
             actor,
         )
         assign_perm("cases.view_case", department.group, locked)
+        audit.permission_changed(
+            granted=True,
+            permission="cases.view_case",
+            holder=department.group,
+            target=locked,
+            actor=actor,
+        )
     # The entry tells each summoned department's clerks and leaders, after
     # commit (portal.notifications.recipients reads "departments").
     _note(

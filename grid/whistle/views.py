@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grid.whistle import exports, policies, selectors, services
 from grid.whistle.forms import BlowForm, ReportForm, show_error
 from grid.whistle.models import REPORT_LEGAL_BASIS, ReportState
+from portal.audit import services as audit
 from portal.cases.selectors import case_get_for_user
 
 PAGE_SIZE = 50
@@ -258,8 +259,9 @@ def negative_list_export(request, fmt):
     _negative_list_allowed(request)
     year = _year(request)
     entries = selectors.negative_list(year=year)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    audit.exported(what="whistle.negative_list", request=request, format=fmt, year=year)
     if fmt == "csv":
         return exports.csv_response(entries, year=year)
-    if fmt == "xlsx":
-        return exports.xlsx_response(entries, year=year)
-    raise Http404
+    return exports.xlsx_response(entries, year=year)

@@ -4,15 +4,18 @@ Only superusers manage departments; superusers and holders of the global
 ``change_user`` permission manage users. Clerks never see either: they work
 with cases, and their departments are given to them through the services.
 
-Resident identity numbers are masked for everyone without
-``accounts.view_full_resident_id``: in the list, the change form, the history
-diffs, and they cannot be probed through changelist filters either.
+Resident identity numbers are masked: in the list, the change form, the
+history diffs, and they cannot be probed through changelist filters either.
+Holders of ``accounts.view_full_resident_id`` can reveal the full number on a
+user's page or history (``?reveal=1``); every reveal is an audit record.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -22,6 +25,7 @@ from portal.accounts.login_forms import AdminLoginForm
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
 from portal.accounts.validators import normalize_resident_id
+from portal.audit import services as audit
 
 VIEW_FULL_RESIDENT_ID = "accounts.view_full_resident_id"
 
@@ -43,6 +47,10 @@ PARENT_HELP = _(
     "grants of the departments above it follow from it."
 )
 REVERT_REFUSED = _("Reverting to an old version is not allowed here.")
+RESIDENT_ID_REVEAL = _(
+    "Shown masked. Show the full number (each time is recorded in the audit log)."
+)
+REVEAL_PARAM = "reveal"
 
 
 # -- who may do what ---------------------------------------------------------
@@ -194,9 +202,17 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
 
     # Forms.
 
+    def shows_full_resident_id(self, request, obj=None) -> bool:
+        """Masked by default, for holders of the permission too: the full
+        number is shown on the add form (to type it) and on a user's page
+        after "reveal" (?reveal=1), which change_view records as a reveal."""
+        if not can_see_full_resident_id(request.user):
+            return False
+        return obj is None or request.GET.get(REVEAL_PARAM) == "1"
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if can_see_full_resident_id(request.user):
+        if self.shows_full_resident_id(request, obj):
             return fieldsets
         masked = "resident_id_masked" if obj is not None else None
         return tuple(
@@ -216,7 +232,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not can_see_full_resident_id(request.user):
+        if not self.shows_full_resident_id(request, obj):
             readonly.append("resident_id_masked")
         if not request.user.is_superuser:
             readonly += self.PRIVILEGE_FIELDS
@@ -224,15 +240,44 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or ())
-        if not can_see_full_resident_id(request.user):
+        if not self.shows_full_resident_id(request, obj):
             # Belt and braces: never a form field for it, even if posted.
             exclude.append("resident_id")
         return exclude
 
     def get_form(self, request, obj=None, **kwargs):
-        if not can_see_full_resident_id(request.user):
-            kwargs["help_texts"] = {"resident_id_masked": RESIDENT_ID_MASKED_HELP}
+        if not self.shows_full_resident_id(request, obj):
+            help_text = RESIDENT_ID_MASKED_HELP
+            if can_see_full_resident_id(request.user):
+                help_text = format_html(
+                    '<a href="?{}=1">{}</a>', REVEAL_PARAM, RESIDENT_ID_REVEAL
+                )
+            kwargs["help_texts"] = {"resident_id_masked": help_text}
         return super().get_form(request, obj, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and self.shows_full_resident_id(request, object_id):
+            user = self.get_object(request, unquote(object_id))
+            if user is not None and user.resident_id:
+                audit.revealed(
+                    request=request,
+                    target=user,
+                    field="resident_id",
+                    where="admin user page",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.shows_full_resident_id(request, object_id):
+            user = self.get_object(request, unquote(object_id))
+            if user is not None:
+                audit.revealed(
+                    request=request,
+                    target=user,
+                    field="resident_id",
+                    where="admin user history",
+                )
+        return super().history_view(request, object_id, extra_context)
 
     # List.
 
@@ -251,7 +296,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     # History.
 
     def get_historical_record_context_helper(self, request, historical_record):
-        if can_see_full_resident_id(request.user):
+        if self.shows_full_resident_id(request, historical_record):
             return super().get_historical_record_context_helper(
                 request, historical_record
             )

@@ -12,6 +12,7 @@ from portal.accounts.models import (
     StaffMembership,
     User,
 )
+from portal.audit import services as audit
 
 COMMITTEE_GROUP = "committee"
 
@@ -73,8 +74,20 @@ def department_grant_supervision(
     """Let a department outside the tree (say, a functional bureau over the
     stations it runs) see, and optionally handle, another department's cases."""
     assign_perm("accounts.view_cases_of", supervisor.group, department)
+    audit.permission_changed(
+        granted=True,
+        permission="accounts.view_cases_of",
+        holder=supervisor.group,
+        target=department,
+    )
     if handle:
         assign_perm("accounts.handle_cases_of", supervisor.group, department)
+        audit.permission_changed(
+            granted=True,
+            permission="accounts.handle_cases_of",
+            holder=supervisor.group,
+            target=department,
+        )
 
 
 @transaction.atomic
@@ -93,6 +106,12 @@ def staff_member_add(
         assign_perm("accounts.lead_cases_of", user, department)
     else:
         remove_perm("accounts.lead_cases_of", user, department)
+    audit.permission_changed(
+        granted=True,
+        permission=f"staff_membership:{role}",
+        holder=user,
+        target=department,
+    )
     return membership
 
 
@@ -101,6 +120,12 @@ def staff_member_remove(*, user: User, department: Department) -> None:
     StaffMembership.objects.filter(user=user, department=department).delete()
     user.groups.remove(department.group)
     remove_perm("accounts.lead_cases_of", user, department)
+    audit.permission_changed(
+        granted=False,
+        permission="staff_membership",
+        holder=user,
+        target=department,
+    )
 
 
 def committee_group() -> Group:
@@ -117,7 +142,11 @@ def committee_group() -> Group:
 @transaction.atomic
 def committee_member_add(*, user: User) -> None:
     """Give a user the committee's read-only view of every case."""
-    user.groups.add(committee_group())
+    group = committee_group()
+    user.groups.add(group)
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+    audit.permission_changed(
+        granted=True, permission=f"group:{group.name}", holder=user, target=group
+    )

@@ -90,7 +90,11 @@ def record(
         object_id = object_id or target.pk
         object_repr = object_repr or str(target)
     if actor_username is None:
-        actor_username = actor.get_username() if actor is not None else ""
+        if actor is not None:
+            actor_username = actor.get_username()
+        else:
+            # No user and no request: a command, a task or the demo loader.
+            actor_username = "" if request is not None else "system"
     entry = AuditRecord(
         created_at=timezone.now(),
         actor_id=actor.pk if actor is not None else None,
@@ -176,6 +180,47 @@ def access_refused(*, user, object_type: str, object_id, request=None) -> AuditR
         request=request,
         object_type=object_type,
         object_id=object_id,
+    )
+
+
+# -- grants, exports, reveals ------------------------------------------------------
+
+
+def permission_changed(
+    *, granted: bool, permission: str, holder, target=None, actor=None
+) -> AuditRecord:
+    """A permission, group or role given to (or taken from) a user or a
+    group, on an object (a department, a case) or globally."""
+    return record(
+        action=Action.PERMISSION_GRANT if granted else Action.PERMISSION_REVOKE,
+        actor=actor,
+        target=target if target is not None else holder,
+        detail={
+            "permission": permission,
+            "holder": f"{holder._meta.label_lower}:{holder.pk}",
+            "holder_name": str(holder),
+        },
+    )
+
+
+def exported(*, what: str, request=None, target=None, **detail) -> AuditRecord:
+    """An export or a download of data (a list, a file)."""
+    return record(
+        action=Action.EXPORT,
+        request=request,
+        target=target,
+        object_type="" if target is not None else what,
+        detail={"what": what, **detail},
+    )
+
+
+def revealed(*, request, target, field: str, where: str) -> AuditRecord:
+    """Someone holding the permission was shown a full sensitive value."""
+    return record(
+        action=Action.REVEAL,
+        request=request,
+        target=target,
+        detail={"field": field, "where": where},
     )
 
 

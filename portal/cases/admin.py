@@ -13,6 +13,7 @@ from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import path
 from django.utils import formats, timezone
@@ -28,6 +29,7 @@ from portal.accounts.models import (
     DepartmentLink,
     DepartmentUserObjectPermission,
 )
+from portal.audit import services as audit
 from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
 from portal.cases import admin_views, policies, workflow
 from portal.cases.history import diffed_fields
@@ -81,7 +83,21 @@ def is_case_staff(user) -> bool:
 
 
 def _is_case_staff(request) -> bool:
-    return _memo(request, "staff", lambda: is_case_staff(request.user))
+    """is_case_staff for the request's user, without a query of its own: a
+    department member holds the department group's grant, so the departments
+    whose cases the user sees (the list filters' one query, kept for the
+    request) answer it. Staff without any grant and without the committee's
+    permission are not case staff."""
+    user = request.user
+
+    def compute():
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.is_superuser or sees_all_cases(user):
+            return True
+        return bool(filter_choices(request)["department"])
+
+    return _memo(request, "staff", compute)
 
 
 def filter_departments(user):
@@ -129,7 +145,9 @@ class CappedCountPaginator(Paginator):
         rows = self.object_list
         if hasattr(rows, "values"):
             rows = rows.values("pk")  # count ids, not the warning annotation
-        counted = rows[: self.cap + 1].count()
+        # No ORDER BY: which rows make up the first CAP does not change the
+        # capped count, and without the order the scan may stop at CAP + 1.
+        counted = rows.order_by()[: self.cap + 1].count()
         self.count_is_capped = counted > self.cap
         return min(counted, self.cap)
 
@@ -208,11 +226,28 @@ class CaseChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        if self.cursor and self.keyset:
-            self.result_list = self.queryset.filter(RowBefore(*self.cursor))[
+        if not self.keyset or self.show_all:
+            return
+        rows = self.queryset
+        if not self.paginator.count_is_capped:
+            # Fewer than the cap visible (the count said so, one query ago):
+            # collect them by index and sort them, rather than walk the whole
+            # district's (submitted_at, id) index newest first looking for
+            # this unit's rows. COALESCE(x, x) is x, but no index provides
+            # its order, so PostgreSQL takes the bitmap path.
+            rows = rows.order_by(
+                Coalesce("submitted_at", "submitted_at").desc(), "-pk"
+            )
+        if self.cursor:
+            self.result_list = rows.filter(RowBefore(*self.cursor))[
                 : self.list_per_page
             ]
             self.multi_page = True
+        elif rows is not self.queryset and self.multi_page:
+            start = (self.page_num - 1) * self.list_per_page
+            self.result_list = rows[start : start + self.list_per_page]
+        elif rows is not self.queryset:
+            self.result_list = rows
 
     @cached_property
     def next_page_url(self) -> str | None:
@@ -580,7 +615,20 @@ class CaseAdmin(SimpleHistoryAdmin):
         except (ValueError, ValidationError):
             visible = False
         if not visible:
+            audit.access_refused(
+                user=request.user, object_type="cases.case", object_id=object_id
+            )
             raise Http404
+
+    def get_object(self, request, object_id, from_field=None):
+        # The admin answers an invisible case as a missing one (get_queryset
+        # is the selector); that refusal is an audit record.
+        case = super().get_object(request, object_id, from_field)
+        if case is None:
+            audit.access_refused(
+                user=request.user, object_type="cases.case", object_id=object_id
+            )
+        return case
 
     def history_view(self, request, object_id, extra_context=None):
         self._visible_or_404(request, object_id)

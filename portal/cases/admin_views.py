@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit import services as audit
 from portal.cases import admin_forms, policies, workflow
 from portal.cases.models import Case, CaseStatus
 
@@ -190,6 +191,9 @@ def case_workflow_view(model_admin, request, object_id: str, action_name: str):
     try:
         case = model_admin.get_queryset(request).get(pk=object_id)
     except (Case.DoesNotExist, ValueError, ValidationError) as error:
+        audit.access_refused(
+            user=request.user, object_type="cases.case", object_id=object_id
+        )
         raise Http404 from error
     if not CaseAbilities(request.user, case).permits(action):
         raise PermissionDenied

@@ -11,6 +11,7 @@ from portal.accounts.models import (
     DepartmentUserObjectPermission,
     User,
 )
+from portal.audit import services as audit
 from portal.cases.models import (
     Case,
     CaseEvent,
@@ -236,6 +237,9 @@ def case_get_for_user(*, user, pk) -> Case:
             .get(pk=pk)
         )
     except (Case.DoesNotExist, ValueError, TypeError) as error:
+        # The one place the site refuses a case: recorded here, on the
+        # refusal path only (the success path makes no extra query).
+        audit.access_refused(user=user, object_type="cases.case", object_id=pk)
         raise Http404 from error
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.audit import services as audit
 from portal.cases import policies, workflow
 from portal.cases.forms import ACTION_FORMS, FIELD_FOR_CODE, show_workflow_error
 from portal.cases.history import case_history_rows
@@ -262,6 +263,9 @@ def case_reopen(request, pk):
 def case_history(request, pk):
     case = case_get_for_user(user=request.user, pk=pk)
     if not policies.can_view_internal(request.user, case):
+        audit.access_refused(
+            user=request.user, object_type="cases.case", object_id=case.pk
+        )
         raise PermissionDenied
     return render(
         request,
@@ -279,7 +283,13 @@ def attachment_download(request, pk, attachment_pk):
         attachments = attachments.filter(is_internal=False)
     attachment = attachments.filter(pk=attachment_pk).first()
     if attachment is None:
+        audit.access_refused(
+            user=request.user, object_type="cases.attachment", object_id=attachment_pk
+        )
         raise Http404
+    audit.exported(
+        what="case_attachment", request=request, target=attachment, case=case.pk
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

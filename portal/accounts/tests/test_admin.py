@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.accounts.models import Department, DepartmentLink, StaffMembership, User
+from portal.audit.models import AuditRecord
 from portal.accounts.tests.factories import (
     ResidentFactory,
     UserFactory,
@@ -123,13 +124,35 @@ def test_holder_of_the_permission_sees_and_edits_the_full_number(
     client, registrar, resident
 ):
     client.force_login(registrar)
-    response = client.get(change_url(resident))
+    # Masked by default for them too, with a way to reveal it.
+    page = client.get(change_url(resident)).content.decode()
+    assert NUMBER not in page and MASKED in page and "?reveal=1" in page
+    assert not AuditRecord.objects.filter(action="reveal").exists()
+    response = client.get(change_url(resident) + "?reveal=1")
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert form.initial["resident_id"] == NUMBER
     assert NUMBER in response.content.decode()
-    # The list stays masked even for them.
+    reveal = AuditRecord.objects.get(action="reveal")
+    assert (reveal.actor, reveal.object_type, reveal.object_id) == (
+        registrar,
+        "accounts.user",
+        str(resident.pk),
+    )
+    assert reveal.address == "127.0.0.1" and reveal.detail["field"] == "resident_id"
+    # Neither the record nor the list holds the number.
+    assert NUMBER not in str(AuditRecord.objects.values_list())
     assert NUMBER not in client.get(USER_LIST).content.decode()
+
+
+@pytest.mark.django_db
+def test_without_the_permission_reveal_shows_nothing_and_records_nothing(
+    client, user_manager, resident
+):
+    client.force_login(user_manager)
+    page = client.get(change_url(resident) + "?reveal=1").content.decode()
+    assert NUMBER not in page and MASKED in page and "?reveal=1" not in page
+    assert not AuditRecord.objects.filter(action="reveal").exists()
 
 
 @pytest.mark.django_db
@@ -138,7 +161,7 @@ def test_holder_entering_a_lower_case_x_duplicate_gets_a_form_error(
 ):
     other = ResidentFactory(username="li")
     client.force_login(registrar)
-    response = client.get(change_url(other))
+    response = client.get(change_url(other) + "?reveal=1")
     form = response.context["adminform"].form
     data = {
         name: value
@@ -150,7 +173,7 @@ def test_holder_entering_a_lower_case_x_duplicate_gets_a_form_error(
         date_joined_0="2026-01-01",
         date_joined_1="00:00:00",
     )
-    response = client.post(change_url(other), data)
+    response = client.post(change_url(other) + "?reveal=1", data)
     assert response.status_code == 200
     assert "resident_id" in response.context["adminform"].form.errors
 
@@ -208,7 +231,12 @@ def test_history_diffs_mask_the_number(client, user_manager, registrar, resident
     assert "320102199003071234" not in html
     assert NUMBER not in html
     client.force_login(registrar)
-    assert "320102199003071234" in client.get(url).content.decode()
+    assert "320102199003071234" not in client.get(url).content.decode()
+    assert "320102199003071234" in client.get(url + "?reveal=1").content.decode()
+    assert AuditRecord.objects.get(action="reveal").detail == {
+        "field": "resident_id",
+        "where": "admin user history",
+    }
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
 from portal.accounts.models import Department, DepartmentLink
+from portal.audit import services as audit
 from portal.cases import policies
 from portal.cases.deadlines import add_period
 from portal.cases.models import (
@@ -71,6 +72,12 @@ def _hand_over(locked: Case, department: Department) -> None:
     """Move a case to another department; the one it leaves keeps read access
     for the record (a per-case exception grant)."""
     assign_perm("cases.view_case", locked.department.group, locked)
+    audit.permission_changed(
+        granted=True,
+        permission="cases.view_case",
+        holder=locked.department.group,
+        target=locked,
+    )
     locked.department = department
     locked.assignee = None
 
@@ -167,6 +174,13 @@ def co_handle_case(
         defaults={"note": note, "requested_by": actor, "created_at": now},
     )
     assign_perm("cases.handle_case", department.group, locked)
+    audit.permission_changed(
+        granted=True,
+        permission="cases.handle_case",
+        holder=department.group,
+        target=locked,
+        actor=actor,
+    )
     _save(
         locked,
         actor=actor,
