@@ -44,7 +44,11 @@ class HolidayCalendar(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
     year = models.ForeignKey(
-        HolidayYear, on_delete=models.PROTECT, related_name="days", editable=False
+        HolidayYear,
+        verbose_name=_("holiday year"),
+        on_delete=models.PROTECT,
+        related_name="days",
+        editable=False,
     )
 
     history = HistoricalRecords()

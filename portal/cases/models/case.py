@@ -158,8 +158,12 @@ class Case(models.Model):
         blank=True,
         editable=False,
     )
-    dispute_count = models.PositiveSmallIntegerField(default=0, editable=False)
-    reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    dispute_count = models.PositiveSmallIntegerField(
+        _("times disputed"), default=0, editable=False
+    )
+    reopen_count = models.PositiveSmallIntegerField(
+        _("times reopened"), default=0, editable=False
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, editable=False)
     rating_comment = models.TextField(_("rating comment"), blank=True, editable=False)
     rated_at = models.DateTimeField(_("rated"), null=True, editable=False)
@@ -227,7 +231,9 @@ class CaseEvent(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         NOTE = "note", _("Note")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,8 +246,8 @@ class CaseEvent(models.Model):
     message = models.TextField(_("message"), blank=True)
     internal_note = models.TextField(_("internal note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    from_status = models.CharField(_("status before"), max_length=20, blank=True)
+    to_status = models.CharField(_("status after"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=False)
 
     history = HistoricalRecords()
@@ -265,17 +271,25 @@ class Attachment(models.Model):
     """A file attached to a case, kept outside the web root and served only
     through a permission-checked view."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
     is_internal = models.BooleanField(_("internal (not shown to the applicant)"), default=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -295,15 +309,23 @@ class MaterialRequest(models.Model):
     """The one consolidated list of missing material (一次性告知)."""
 
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="material_requests"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="material_requests",
     )
     items = models.JSONField(_("missing material"))
     note = models.TextField(_("note"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    requested_at = models.DateTimeField()
-    answered_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    answered_at = models.DateTimeField(
+        _("material supplied at"), null=True, blank=True
+    )
     answer = models.TextField(_("answer"), blank=True)
 
     history = HistoricalRecords()
@@ -320,18 +342,26 @@ class MaterialRequest(models.Model):
 class CaseExtension(models.Model):
     """An extension (延期) of a stage's time limit, within its legal maximum."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
-    stage = models.CharField(max_length=20, choices=Stage.choices)
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     amount = models.PositiveIntegerField(_("extension"))
-    unit = models.CharField(max_length=20, choices=PeriodUnit.choices)
+    unit = models.CharField(_("unit"), max_length=20, choices=PeriodUnit.choices)
     reason = models.TextField(_("reason"))
     legal_basis = models.CharField(_("legal basis"), max_length=300)
-    previous_due_at = models.DateTimeField()
-    new_due_at = models.DateTimeField()
+    previous_due_at = models.DateTimeField(_("due before"))
+    new_due_at = models.DateTimeField(_("due after"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("time"))
 
     history = HistoricalRecords()
 
@@ -346,15 +376,26 @@ class CaseExtension(models.Model):
 class CoHandling(models.Model):
     """A department asked to help with a case (协办)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="co_handlers")
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="co_handlers",
+    )
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="co_handled"
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="co_handled",
     )
     note = models.TextField(_("what is asked"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("requested at"))
 
     history = HistoricalRecords()
 
