@@ -47,6 +47,28 @@ def can_blow(user, case: Case, street: Department) -> bool:
     )
 
 
+def blowing_streets(user, case: Case) -> list[Department]:
+    """The streets in whose name the user may blow the whistle on the case."""
+    return [street for street in streets_of(user) if can_blow(user, case, street)]
+
+
+def may_blow_on(user, case: Case) -> bool:
+    """Whether to offer the user a "blow the whistle" button on the case: it
+    is open, has no whistle yet, and the user may blow for some street. The
+    service checks all of it again when the whistle is blown."""
+    return (
+        case.is_open
+        and not Whistle.objects.filter(case_id=case.pk).exists()
+        and bool(blowing_streets(user, case))
+    )
+
+
+def can_view_ledger(user) -> bool:
+    """The whistle ledger pages: active staff (each sees the whistles of the
+    matters they see as staff)."""
+    return _active_staff(user)
+
+
 def can_report(user, summons: WhistleSummons) -> bool:
     return is_member(user, summons.department)
 
