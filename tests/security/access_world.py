@@ -63,9 +63,7 @@ def build_world() -> World:
         "street_clerk": street_clerk,
         "worker": worker,
         "committee": make_committee_member("acc_committee"),
-        "superuser": UserFactory(
-            username="acc_root", is_staff=True, is_superuser=True
-        ),
+        "superuser": UserFactory(username="acc_root", is_staff=True, is_superuser=True),
         "other_resident": ResidentFactory(username="acc_other_resident"),
         "other_clerk": make_clerk(tree["market"], "acc_clerk_market"),
         "other_grid_worker": make_member(grid_b, "acc_worker_b"),
@@ -141,7 +139,9 @@ def build_world() -> World:
     o.group = tree["housing"].group
     o.holiday_year = HolidayYear.objects.create(year=2031)
     o.holiday = HolidayCalendar.objects.create(
-        date=datetime.date(2031, 10, 1), kind=HolidayCalendar.Kind.HOLIDAY, name="国庆节"
+        date=datetime.date(2031, 10, 1),
+        kind=HolidayCalendar.Kind.HOLIDAY,
+        name="国庆节",
     )
     o.open311_client, _key = open311_client_create(name="acc-client")
     token = RefreshToken.for_user(worker)

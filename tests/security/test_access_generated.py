@@ -147,7 +147,9 @@ ACCESS = {
     "inbox/": Guarded(
         lambda w: {},
         "owner",
-        listing=lambda w: reverse("notifications:read", args=[w.objects.notification.pk]),
+        listing=lambda w: reverse(
+            "notifications:read", args=[w.objects.notification.pk]
+        ),
     ),
     "inbox/<int:pk>/read/": Guarded(
         lambda w: {"pk": w.objects.notification.pk}, "owner", methods=("POST",)
@@ -227,7 +229,8 @@ ACCESS = {
         },
     ),
     r"admin/^(?P<app_label>{apps})/$": SignedIn(
-        "an app's list of models, no objects", zone="admin",
+        "an app's list of models, no objects",
+        zone="admin",
         params=lambda w: {"app_label": "cases"},
     ),
     r"admin/(?P<url>.*)$": Public("the admin's catch-all: 404 or the login page"),
@@ -331,9 +334,7 @@ ACCESS = {
 ADMIN_MODELS = {
     "auth.group": AdminModel(lambda w: w.objects.group, "config"),
     "accounts.user": AdminModel(lambda w: w.people["owner"], "personal"),
-    "accounts.department": AdminModel(
-        lambda w: w.objects.tree["housing"], "config"
-    ),
+    "accounts.department": AdminModel(lambda w: w.objects.tree["housing"], "config"),
     "cases.holidayyear": AdminModel(
         lambda w: w.objects.holiday_year,
         "config",
@@ -406,7 +407,9 @@ def _walk(resolver, prefix=""):
 
 def _app_list_key(route: str) -> str:
     """The admin's app index pattern lists the installed apps; keep one key."""
-    return re.sub(r"^admin/\^\(\?P<app_label>[^)]*\)", "admin/^(?P<app_label>{apps})", route)
+    return re.sub(
+        r"^admin/\^\(\?P<app_label>[^)]*\)", "admin/^(?P<app_label>{apps})", route
+    )
 
 
 def project_patterns() -> list[tuple[str, str]]:
@@ -418,8 +421,8 @@ def project_patterns() -> list[tuple[str, str]]:
 
 def _admin_prefixes() -> dict[str, str]:
     return {
-        f"admin/{model._meta.app_label}/{model._meta.model_name}/": model._meta.label_lower
-        for model in admin.site._registry
+        f"admin/{opts.app_label}/{opts.model_name}/": opts.label_lower
+        for opts in (model._meta for model in admin.site._registry)
     }
 
 
@@ -437,10 +440,10 @@ def check_for(route: str):
     if route in ACCESS:
         return Check(route, ACCESS[route])
     for prefix, label in _admin_prefixes().items():
-        if route.startswith(prefix) and route[len(prefix):] in ADMIN_STANDARD:
+        if route.startswith(prefix) and route[len(prefix) :] in ADMIN_STANDARD:
             if label not in ADMIN_MODELS:
                 return None
-            view = ADMIN_STANDARD[route[len(prefix):]][0]
+            view = ADMIN_STANDARD[route[len(prefix) :]][0]
             return Check(route, ADMIN_MODELS[label], admin_view=view, model=label)
     return None
 
@@ -653,9 +656,7 @@ def test_url_pattern_has_an_entry(route):
     name = dict(PATTERNS)[route]
     check = check_for(route)
     if check is None:
-        prefix = next(
-            (p for p in _admin_prefixes() if route.startswith(p)), None
-        )
+        prefix = next((p for p in _admin_prefixes() if route.startswith(p)), None)
         if prefix and _admin_prefixes()[prefix] not in ADMIN_MODELS:
             pytest.fail(
                 f"The model admin of {_admin_prefixes()[prefix]!r} (URL {route!r}) "
@@ -692,7 +693,9 @@ def test_no_entry_is_stale():
     )
     assert not stale, f"ACCESS entries for URL patterns that no longer exist: {stale}"
     labels = {model._meta.label_lower for model in admin.site._registry}
-    assert not sorted(set(ADMIN_MODELS) - labels), "ADMIN_MODELS names unregistered models"
+    assert not sorted(set(ADMIN_MODELS) - labels), (
+        "ADMIN_MODELS names unregistered models"
+    )
 
 
 def test_every_api_operation_is_checked():
@@ -716,8 +719,8 @@ def test_every_api_operation_is_checked():
                 method.upper() not in entry.methods
             ):
                 missing.append(f"{method.upper()} {path}: method not in the entry")
-    assert not missing, "API operations the access test does not request:\n" + "\n".join(
-        missing
+    assert not missing, (
+        "API operations the access test does not request:\n" + "\n".join(missing)
     )
 
 
@@ -726,9 +729,7 @@ def test_refused(client, db, world, route, method, actor):
     check = check_for(route)
     url = url_for(world, check)
     _login(client, world, actor)
-    response = request(
-        client, method, url, zone_of(check), _post_data(world, check)
-    )
+    response = request(client, method, url, zone_of(check), _post_data(world, check))
     result = outcome(response)
     allowed = acceptable(check, actor)
     marker = _listing_marker(world, check)
@@ -764,7 +765,9 @@ def test_allowed_actor_gets_the_page(client, db, world, route):
     )
     marker = _listing_marker(world, check)
     if marker is not None:
-        assert str(marker) in body(response), f"{entry.allowed} misses {marker!r} in {url}"
+        assert str(marker) in body(response), (
+            f"{entry.allowed} misses {marker!r} in {url}"
+        )
 
 
 @pytest.mark.parametrize("route,method,actor", SIGNED_IN)

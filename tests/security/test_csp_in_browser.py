@@ -10,23 +10,26 @@ from django.urls import reverse
 
 from portal.accounts.tests.factories import UserFactory
 from portal.cases import workflow
-from portal.cases.tests.conftest import category, district, people  # noqa: F401
 from portal.cases.tests.factories import file_case, pdf_upload
-from tests.browser.conftest import CHROMIUM, browsing, chromium  # noqa: F401
+from tests.browser.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)", allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing (Debian package chromium)", allow_module_level=True
+    )
 
 PASSWORD = "Gu-lou-qu-an-quan-2026"
 
 
 def csp_reports(session) -> list[str]:
-    return [text for text in session.console_errors if "Content Security Policy" in text]
+    return [
+        text for text in session.console_errors if "Content Security Policy" in text
+    ]
 
 
-def test_admin_pages_and_api_docs_run_under_the_policy(browsing, category, people):  # noqa: F811
+def test_admin_pages_and_api_docs_run_under_the_policy(browsing, category, people):
     root = UserFactory(username="csp_root", is_staff=True, is_superuser=True)
     root.set_password(PASSWORD)
     root.save()

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from portal.accounts.tests.factories import UserFactory
 from portal.cases import workflow
-from portal.cases.tests.conftest import category, district, people  # noqa: F401
 from portal.cases.tests.factories import file_case, pdf_upload
 from tests.security.html_checks import inline_code, post_forms_without_csrf_token
 
@@ -49,7 +48,7 @@ def superuser(db):
 
 
 @pytest.fixture
-def pages(category, people, superuser):  # noqa: F811
+def pages(category, people, superuser):
     """(label, user or None, url) for every main page."""
     owner, clerk = people["owner"], people["clerk"]
     submitted = file_case(category, owner, files=[pdf_upload()])
@@ -76,7 +75,11 @@ def pages(category, people, superuser):  # noqa: F811
         ("admin login", None, reverse("admin:login")),
         ("admin index", clerk, reverse("admin:index")),
         ("admin case changelist", clerk, reverse("admin:cases_case_changelist")),
-        ("admin case change", clerk, reverse("admin:cases_case_change", args=[submitted.pk])),
+        (
+            "admin case change",
+            clerk,
+            reverse("admin:cases_case_change", args=[submitted.pk]),
+        ),
         (
             "admin workflow form",
             clerk,
@@ -87,18 +90,38 @@ def pages(category, people, superuser):  # noqa: F811
             clerk,
             reverse("admin:cases_case_workflow", args=[accepted.pk, "resolve"]),
         ),
-        ("admin case history", clerk, reverse("admin:cases_case_history", args=[submitted.pk])),
-        ("admin holiday calendar", superuser, reverse("admin:cases_holidaycalendar_changelist")),
-        ("admin holiday years", superuser, reverse("admin:cases_holidayyear_changelist")),
+        (
+            "admin case history",
+            clerk,
+            reverse("admin:cases_case_history", args=[submitted.pk]),
+        ),
+        (
+            "admin holiday calendar",
+            superuser,
+            reverse("admin:cases_holidaycalendar_changelist"),
+        ),
+        (
+            "admin holiday years",
+            superuser,
+            reverse("admin:cases_holidayyear_changelist"),
+        ),
         ("admin add holiday", superuser, reverse("admin:cases_holidaycalendar_add")),
-        ("admin categories", superuser, reverse("admin:cases_servicecategory_changelist")),
+        (
+            "admin categories",
+            superuser,
+            reverse("admin:cases_servicecategory_changelist"),
+        ),
         (
             "admin category change",
             superuser,
             reverse("admin:cases_servicecategory_change", args=[category.pk]),
         ),
         ("admin users", superuser, reverse("admin:accounts_user_changelist")),
-        ("admin user change", superuser, reverse("admin:accounts_user_change", args=[owner.pk])),
+        (
+            "admin user change",
+            superuser,
+            reverse("admin:accounts_user_change", args=[owner.pk]),
+        ),
         ("admin grids", superuser, reverse("admin:grid_grid_changelist")),
         ("admin grid import", superuser, reverse("admin:grid_grid_import")),
         ("admin whistles", superuser, reverse("admin:whistle_whistle_changelist")),
@@ -195,7 +218,9 @@ def test_admin_and_api_docs_cannot_be_framed(client, superuser):
         assert "frame-ancestors 'none'" in response["Content-Security-Policy"], url
 
 
-def test_session_and_csrf_cookies_are_secure_httponly_samesite(client, people, settings):  # noqa: F811
+def test_session_and_csrf_cookies_are_secure_httponly_samesite(
+    client, people, settings
+):
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
     login_page = client.get(reverse("login"), secure=True)
@@ -233,7 +258,9 @@ def _patterns(resolver=None, namespace=""):
         if isinstance(entry, URLResolver):
             inner = namespace
             if entry.namespace:
-                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+                inner = (
+                    f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+                )
             yield from _patterns(entry, inner)
         elif isinstance(entry, URLPattern):
             name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
@@ -260,12 +287,14 @@ def test_no_view_is_csrf_exempt_except_the_documented_ones():
             continue
         if getattr(callback, "csrf_exempt", False) and name not in CSRF_EXEMPT:
             unexpected.append(name)
-    assert not unexpected, f"csrf_exempt views without a documented reason: {unexpected}"
+    assert not unexpected, (
+        f"csrf_exempt views without a documented reason: {unexpected}"
+    )
     for name in CSRF_EXEMPT:
         assert any(n == name for n, _ in _patterns()), f"{name} no longer exists"
 
 
-def test_a_post_without_the_token_is_refused(people):  # noqa: F811
+def test_a_post_without_the_token_is_refused(people):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
