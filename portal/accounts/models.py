@@ -263,13 +263,19 @@ class StaffMembership(models.Model):
         LEADER = "leader", _("Leader")
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="memberships"
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, related_name="memberships"
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
