@@ -228,26 +228,31 @@ class CaseChangeList(ChangeList):
         super().get_results(request)
         if not self.keyset or self.show_all:
             return
-        rows = self.queryset
+        ids = self.queryset
         if not self.paginator.count_is_capped:
             # Fewer than the cap visible (the count said so, one query ago):
             # collect them by index and sort them, rather than walk the whole
             # district's (submitted_at, id) index newest first looking for
             # this unit's rows. COALESCE(x, x) is x, but no index provides
             # its order, so PostgreSQL takes the bitmap path.
-            rows = rows.order_by(
-                Coalesce("submitted_at", "submitted_at").desc(), "-pk"
-            )
+            ids = ids.order_by(Coalesce("submitted_at", "submitted_at").desc(), "-pk")
+        start = 0
         if self.cursor:
-            self.result_list = rows.filter(RowBefore(*self.cursor))[
-                : self.list_per_page
-            ]
+            ids = ids.filter(RowBefore(*self.cursor))
             self.multi_page = True
-        elif rows is not self.queryset and self.multi_page:
+        elif self.multi_page:
             start = (self.page_num - 1) * self.list_per_page
-            self.result_list = rows[start : start + self.list_per_page]
-        elif rows is not self.queryset:
-            self.result_list = rows
+        page = ids.values("pk")[start : start + self.list_per_page]
+        # Join after the limit: the page's 50 ids first, then their rows with
+        # category, department and people, so the joins touch 50 rows, not
+        # every candidate (the planner cannot tell how many a clerk sees).
+        # The outer query keeps the visibility filter too: the ids come from
+        # it already, and a page never shows a row it did not filter.
+        self.result_list = (
+            self.model_admin.get_queryset(request)
+            .filter(pk__in=page)
+            .order_by("-submitted_at", "-pk")
+        )
 
     @cached_property
     def next_page_url(self) -> str | None:

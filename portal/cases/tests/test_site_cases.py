@@ -117,10 +117,10 @@ def test_my_matters_query_count_is_constant(
 ):
     for _ in range(n):
         file_case(category, people["owner"])
-    # session, user, the user's and the groups' permissions (does the user
-    # see every case?), count, the page of cases with category and department,
-    # the unread inbox count in the header
-    with django_assert_num_queries(7):
+    # session, user, one EXISTS on the user's and the groups' permissions
+    # (does the user see every case?), count, the page of cases with category
+    # and department, the unread inbox count in the header
+    with django_assert_num_queries(6):
         assert owner_client.get(reverse("cases:list")).status_code == 200
 
 
@@ -197,9 +197,9 @@ def test_detail_query_count_is_constant(
     owner_client, client, accepted, people, cycles, django_assert_num_queries
 ):
     case = _grow_timeline(accepted, people, cycles)
-    # session, user, the two permission queries of visible_cases, the case,
+    # session, user, the permission EXISTS of visible_cases, the case,
     # material request, files, timeline, the unread inbox count
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = owner_client.get(detail(case))
     assert page(response).count("没修好") == cycles
     client.force_login(people["clerk"])
