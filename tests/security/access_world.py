@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -24,6 +25,8 @@ from portal.accounts.tests.factories import (
     make_clerk,
     make_committee_member,
 )
+from portal.audit import services as audit_services
+from portal.audit.models import AuditRecord
 from portal.cases import workflow
 from portal.cases.models import HolidayCalendar, HolidayYear
 from portal.cases.tests.factories import file_case, make_category, pdf_upload
@@ -154,4 +157,23 @@ def build_world() -> World:
     o.outstanding_token = OutstandingToken.objects.get(jti=token["jti"])
     o.blacklisted_token = BlacklistedToken.objects.get(token=o.outstanding_token)
     o.member = GridMember.objects.get(user=worker)
+
+    # Security records: the audit log and django-axes's login records.
+    o.audit_record = audit_services.record(
+        action=AuditRecord.Action.REVEAL,
+        actor=clerk,
+        target=owner,
+    )
+    seen = {
+        "username": owner.username,
+        "ip_address": "203.0.113.7",
+        "user_agent": "acc-test",
+        "http_accept": "*/*",
+        "path_info": "/accounts/login/",
+    }
+    o.access_attempt = AccessAttempt.objects.create(
+        **seen, get_data="", post_data="", failures_since_start=1
+    )
+    o.access_log = AccessLog.objects.create(**seen)
+    o.access_failure = AccessFailureLog.objects.create(**seen, locked_out=False)
     return world

@@ -369,6 +369,11 @@ ADMIN_MODELS = {
     "grid.gridevent": AdminModel(lambda w: w.objects.event, "case"),
     "grid.open311client": AdminModel(lambda w: w.objects.open311_client, "config"),
     "whistle.whistle": AdminModel(lambda w: w.objects.whistle, "case"),
+    # Registered for the security work of issue 7 (helpers seca, secb):
+    "audit.auditrecord": AdminModel(lambda w: w.objects.audit_record, "personal"),
+    "axes.accessattempt": AdminModel(lambda w: w.objects.access_attempt, "personal"),
+    "axes.accesslog": AdminModel(lambda w: w.objects.access_log, "personal"),
+    "axes.accessfailurelog": AdminModel(lambda w: w.objects.access_failure, "personal"),
     "whistle.negativelistentry": AdminModel(
         lambda w: w.objects.negative_entry, "config"
     ),
