@@ -28,6 +28,7 @@ from portal.accounts.validators import normalize_resident_id
 from portal.audit import services as audit
 
 VIEW_FULL_RESIDENT_ID = "accounts.view_full_resident_id"
+MANAGE_GRANTS = "accounts.manage_grants"
 
 # The admin's login form says when an account is locked out (issue 7).
 admin.site.login_form = AdminLoginForm
@@ -59,13 +60,27 @@ REVEAL_PARAM = "reveal"
 
 
 def can_manage_users(user) -> bool:
-    """Superusers, and holders of the global permission to change users."""
+    """Superusers, holders of the global permission to change users (the
+    system administrators: profiles, not privileges) and holders of
+    manage_grants (the security administrators: privileges only)."""
     if not (user.is_active and user.is_staff):
         return False
+    return (
+        user.is_superuser
+        or can_change_profiles(user)
+        or user.has_perm(MANAGE_GRANTS)
+    )
+
+
+def can_change_profiles(user) -> bool:
     opts = User._meta
     return user.is_superuser or user.has_perm(
         f"{opts.app_label}.{get_permission_codename('change', opts)}"
     )
+
+
+def can_manage_grants(user) -> bool:
+    return user.is_superuser or user.has_perm(MANAGE_GRANTS)
 
 
 def can_see_full_resident_id(user) -> bool:
@@ -73,7 +88,13 @@ def can_see_full_resident_id(user) -> bool:
 
 
 def can_manage_departments(user) -> bool:
-    return user.is_active and user.is_staff and user.is_superuser
+    """Superusers and system administrators (the global change_department
+    permission; a grant on one department object does not count)."""
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.has_perm("accounts.change_department"))
+    )
 
 
 # -- history -----------------------------------------------------------------
@@ -234,9 +255,30 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.shows_full_resident_id(request, obj):
             readonly.append("resident_id_masked")
-        if not request.user.is_superuser:
-            readonly += self.PRIVILEGE_FIELDS
+        user = request.user
+        if not user.is_superuser:
+            # 三权分立: who manages profiles does not grant privileges, and
+            # who grants privileges does not edit profiles. Only a superuser
+            # makes a superuser.
+            if not can_manage_grants(user):
+                readonly += self.PRIVILEGE_FIELDS
+            else:
+                readonly.append("is_superuser")
+                if not can_change_profiles(user) and obj is not None:
+                    readonly += [
+                        field
+                        for _name, options in self.get_fieldsets(request, obj)
+                        for field in options["fields"]
+                        if field not in self.PRIVILEGE_FIELDS
+                        and field not in readonly
+                    ]
         return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone's password is a profile change, not a grant.
+        if not can_change_profiles(request.user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def get_exclude(self, request, obj=None):
         exclude = list(super().get_exclude(request, obj) or ())

@@ -40,6 +40,7 @@ PEOPLE = [
     ("gridworker1", "赵磊", "clerk", "fengcai-minzhu"),
     ("proxy1", "孙丽", "resident", None),
     ("committee1", "周明", "committee", None),
+    ("auditor1", "郭审", "auditor", None),
     ("admin", "系统管理员", "admin", None),
 ]
 
@@ -100,6 +101,9 @@ def load(context: dict) -> None:
     for index, (username, real_name, role, department_code) in enumerate(PEOPLE + EXTRA_STAFF, 1):
         if role == "admin":
             user = _user(username, real_name, index=index, resident=False, is_staff=True, is_superuser=True)
+        elif role == "auditor":
+            # Joins the auditors' group in portal.audit.demo.
+            user = _user(username, real_name, index=index, resident=False, is_staff=True)
         else:
             user = _user(username, real_name, index=index, resident=role == "resident")
         if role in ("clerk", "leader"):
@@ -127,5 +131,6 @@ LOGINS = [
     ("gridworker1", "grid worker, Minzhu community (网格员)"),
     ("proxy1", "petition proxy agent (信访代理员)"),
     ("committee1", "committee, read-only (政法委)"),
+    ("auditor1", "auditor, reads the security audit log (审计管理员)"),
     ("admin", "superuser (系统管理员)"),
 ]

@@ -1,4 +1,6 @@
-"""The demo district's auditor (demo only: fixed password)."""
+"""The demo district's auditor joins the auditors' role (demo only). The
+account itself is one of the demo people (portal/accounts/demo.py), so that
+it gets its second-factor backup code like the other staff logins."""
 
 from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import User
@@ -7,11 +9,13 @@ from portal.audit import roles
 
 def load(context: dict) -> None:
     groups = roles.ensure_role_groups()
-    user, created = User.objects.get_or_create(
-        username="auditor1", defaults={"real_name": "审计员", "is_staff": True}
-    )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+    user = context.get("people", {}).get("auditor1")
+    if user is None:
+        user, created = User.objects.get_or_create(
+            username="auditor1", defaults={"real_name": "郭审", "is_staff": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        context.setdefault("people", {})["auditor1"] = user
     user.groups.add(groups[roles.AUDITORS])
-    context.setdefault("people", {})["auditor1"] = user

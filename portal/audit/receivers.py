@@ -10,7 +10,7 @@ security records, not business logic, which is why signals are used here.
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from portal.audit import services
@@ -67,14 +67,3 @@ def _admin_logged(sender, instance, created, **kwargs):
         object_repr=instance.object_repr,
         detail={"change": instance.get_change_message()[:500]},
     )
-
-
-@receiver(post_migrate, dispatch_uid="audit_roles")
-def _roles(sender, **kwargs):
-    # Like Django's own permissions: the role groups are set up after every
-    # migrate (and after a test flush), once their permissions exist.
-    if sender.label != "audit":
-        return
-    from portal.audit import roles
-
-    roles.ensure_role_groups(using=kwargs.get("using", "default"))
