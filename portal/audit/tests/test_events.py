@@ -159,3 +159,29 @@ def test_admin_configuration_changes_are_recorded(client):
         "accounts.department",
         str(department.pk),
     )
+
+
+def test_admin_bulk_delete_records_each_object(client):
+    """Django writes the log entries of a multi-object delete in bulk, with
+    no signal: the wrapped "delete selected" action records them."""
+    from django.contrib.auth.models import Group
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    first, second = Group.objects.create(name="g1"), Group.objects.create(name="g2")
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:auth_group_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [first.pk, second.pk],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Group.objects.filter(name__in=["g1", "g2"]).exists()
+    deleted = set(
+        AuditRecord.objects.filter(action="admin_delete").values_list(
+            "object_type", "object_repr"
+        )
+    )
+    assert deleted == {("auth.group", "g1"), ("auth.group", "g2")}
