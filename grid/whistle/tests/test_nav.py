@@ -122,3 +122,11 @@ def test_the_whistle_pages_are_refused_to_others(client, whistle_people):
     client.force_login(whistle_people["street_clerk"])
     assert client.get(ledger).status_code == 200
     assert client.get(negative).status_code == 403
+
+
+def test_the_site_menu_links_the_ledger_for_staff_only(client, whistle_people):
+    link = f'href="{reverse("whistle:list")}"'.encode()
+    client.force_login(whistle_people["street_clerk"])
+    assert link in client.get(reverse("home")).content
+    client.force_login(whistle_people["resident"])
+    assert link not in client.get(reverse("home")).content
