@@ -27,8 +27,13 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _force_login_as_the_site_would(request, monkeypatch):
-    """client.force_login for the rules of issue 7:
+    """client.force_login for the rules of issue 7, so that the suite goes on
+    using the admin as a clerk who logged in properly:
 
+    - a staff member's session is marked as having passed the second factor,
+      with a real (confirmed TOTP) device of his, as django_otp.login() does.
+      Tests of the second-factor step itself opt out with the marker
+      ``no_auto_second_factor`` (and log in through the real forms);
     - logging out ends every session of a user by changing User.session_token
       in the database: a test that logs out and then force_logins the same
       user object would sign the new session with the old token (and so not
@@ -37,6 +42,7 @@ def _force_login_as_the_site_would(request, monkeypatch):
     from django.test import Client
 
     original = Client.force_login
+    auto_second_factor = not request.node.get_closest_marker("no_auto_second_factor")
 
     def force_login(self, user, backend=None):
         from portal.accounts.models import User
@@ -46,6 +52,18 @@ def _force_login_as_the_site_would(request, monkeypatch):
             if fresh is not None:
                 user.session_token = fresh["session_token"]
         original(self, user, backend)
+        if auto_second_factor and user.is_staff:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(
+                    user=user, name="test", confirmed=True
+                )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
 

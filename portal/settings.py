@@ -326,6 +326,22 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "portal.accounts.middleware.AccountSecurityMiddleware",
 )
+
+# Second factor for staff (django-otp, portal/accounts/second_factor.py): a
+# TOTP app (RFC 6238, 30-second codes) and single-use backup codes. Repeated
+# wrong codes are slowed down (1, 2, 4, ... seconds). Whether a session has
+# passed it is read from the session (no django_otp middleware: it would
+# load the device on every request).
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Yiwang")
+# The admin lists devices (an administrator deletes a lost phone's, and its
+# owner enrols again at the next login) but never shows a key or a code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Login lockout (django-axes, portal/accounts/lockout.py): the
 # AXES_FAILURE_LIMIT-th failure in a row locks the account, on every door
 # (site, admin, API token), for AXES_COOLOFF_TIME, even with the right

@@ -16,7 +16,11 @@ def test_demo_district_loads_once_with_every_status_and_colour(capsys):
     output = capsys.readouterr().out
     for username, _role in LOGINS:
         assert username in output
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None
+        # Staff pass a second factor (issue 7): a backup code beside the login.
+        (line,) = [x for x in output.splitlines() if x.split()[:1] == [username]]
+        assert ("backup code: " in line) == user.is_staff, line
     assert DEMO_PASSWORD in output
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses == set(CaseStatus.values)

@@ -1,10 +1,18 @@
 """The demo district's departments and people (demo only: fixed password)."""
 
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from portal.accounts import services
 from portal.accounts.models import Department, User
 from portal.accounts.validators import resident_id_check_char
 
 DEMO_PASSWORD = "yiwang-demo-2026"
+# Demo only: the one backup code printed beside each staff login is stored
+# this many times, so that it lets a newcomer through the second factor this
+# many times (a real backup code works once). `make run` prints new ones.
+DEMO_BACKUP_CODE_USES = 20
 
 DEPARTMENTS = [
     # code, name, kind, parent code
@@ -120,6 +128,34 @@ def load(context: dict) -> None:
         people[f"demo{offset}"] = _user(f"demo{offset}", name, index=offset)
     context["departments"] = departments
     context["people"] = people
+
+
+def prepare_staff_logins(usernames) -> dict[str, str]:
+    """Run by load_demo after every loader: the demo staff's passwords are
+    fresh (issue 7's 90 days never run out in the demo), each has an
+    authenticator device and a new backup code. Returns the codes by
+    username."""
+    staff = list(User.objects.filter(username__in=set(usernames), is_staff=True))
+    User.objects.filter(pk__in=[user.pk for user in staff]).update(
+        password_changed_at=timezone.now()
+    )
+    return {user.username: demo_second_factor(user) for user in staff}
+
+
+def demo_second_factor(user) -> str:
+    """Give a demo staff member an authenticator device (once) and a new
+    backup code (each run); return the code."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    code = StaticToken.random_token()
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=code) for _ in range(DEMO_BACKUP_CODE_USES)]
+    )
+    return code
 
 
 LOGINS = [

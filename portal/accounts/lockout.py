@@ -9,6 +9,7 @@ how many reverse proxies of ours stand in front (docs/security.md).
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.backends import find_account
@@ -28,7 +29,10 @@ def lockout_message() -> str:
 
 
 def account_key(request, credentials=None) -> str | None:
-    """AXES_USERNAME_CALLABLE: the username of the account the login names."""
+    """AXES_USERNAME_CALLABLE: the username of the account the login names.
+
+    What names no account is kept only as a keyed hash: people type anything
+    into a login box, identity numbers too, and axes stores the key."""
     typed = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD)
     if typed is None and request is not None:
         data = getattr(request, "data", None) or request.POST
@@ -37,7 +41,10 @@ def account_key(request, credentials=None) -> str | None:
     if not typed:
         return None
     user = find_account(typed)
-    return user.get_username() if user is not None else typed
+    if user is not None:
+        return user.get_username()
+    digest = salted_hmac("portal.accounts.lockout.account_key", typed.lower())
+    return "?" + digest.hexdigest()[:32]
 
 
 def client_ip(request) -> str | None:

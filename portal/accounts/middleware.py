@@ -1,16 +1,16 @@
 """One middleware for the account rules of issue 7 that every request obeys:
-a session idle or open for too long ends; a staff member whose password
-expired (or does not meet the staff rules) changes it before anything else."""
+a session idle or open for too long ends; a staff member passes the second
+factor, and then changes an expired password, before anything else."""
 
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
-
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.passwords import PASSWORD_EXPIRED, password_change_required
+from portal.accounts.second_factor import second_factor_required
 from portal.accounts.sessions import timed_out
 
 SESSION_TIMED_OUT = _(
@@ -18,6 +18,14 @@ SESSION_TIMED_OUT = _(
     "Please log in again."
 )
 
+# Views a staff member may reach before passing the second factor.
+SECOND_FACTOR_VIEWS = {
+    "otp_verify",
+    "otp_setup",
+    "logout",
+    "admin:logout",
+    "set_language",
+}
 # Views a staff member may reach while the password must be changed.
 PASSWORD_CHANGE_VIEWS = {
     "password_change",
@@ -57,9 +65,13 @@ class AccountSecurityMiddleware:
             messages.info(request, SESSION_TIMED_OUT, fail_silently=True)
             return None
         view_name = request.resolver_match.view_name if request.resolver_match else ""
-        if view_name not in PASSWORD_CHANGE_VIEWS and password_change_required(
-            request
-        ):
+        if view_name in SECOND_FACTOR_VIEWS:
+            return None
+        if second_factor_required(request):
+            return _redirect_with_next(request, "otp_verify")
+        if view_name in PASSWORD_CHANGE_VIEWS:
+            return None
+        if password_change_required(request):
             messages.warning(request, PASSWORD_EXPIRED, fail_silently=True)
             return _redirect_with_next(request, "password_change")
         return None

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal.accounts import views
+from portal.accounts import second_factor_views, views
 from portal.accounts.login_forms import LoginForm
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", second_factor_views.verify, name="otp_verify"),
+    path("second-factor/setup/", second_factor_views.setup, name="otp_setup"),
     path("signup/", views.signup, name="signup"),
     path("real-name/", views.real_name, name="real_name"),
     # Own template names: registration/password_change_*.html would also

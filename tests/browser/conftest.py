@@ -142,6 +142,28 @@ class Browsing:
         page.fill("#id_password", password)
         with page.expect_navigation():
             page.locator("#login-form [type=submit]").click()
+        self.pass_second_factor(username)
+
+    def pass_second_factor(self, username):
+        """Type the code the staff member's authenticator app would show now
+        (computed from the device's key), as he would; on a first login, the
+        enrolment page asks for it too and then shows the backup codes."""
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        page = self.page
+        path = urlsplit(page.url).path
+        if path not in (reverse("otp_verify"), reverse("otp_setup")):
+            return
+        enrolling = path == reverse("otp_setup")
+        device = TOTPDevice.objects.filter(
+            user__username=username, confirmed=not enrolling
+        ).first()
+        page.fill("#id_code", f"{totp(device.bin_key, step=device.step):06d}")
+        self.submit()
+        if enrolling:
+            with page.expect_navigation():
+                page.locator("main a.btn-primary").click()
 
     def log_out_admin(self):
         with self.page.expect_navigation():

@@ -146,3 +146,15 @@ def test_the_client_address_behind_proxies(settings, count, forwarded, expected)
         "/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded
     )
     assert client_ip(request) == expected
+
+
+def test_what_names_no_account_is_kept_only_as_a_hash(client):
+    from axes.models import AccessAttempt
+
+    typed = "320102199003070018"
+    for _ in range(5):
+        site_login(client, typed, WRONG)
+    keys = list(AccessAttempt.objects.values_list("username", flat=True))
+    assert keys and typed not in "".join(keys)
+    assert all(key.startswith("?") for key in keys)
+    assert site_login(client, typed, WRONG).status_code == 429

@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import Department, User
@@ -163,11 +165,17 @@ def test_a_resident_with_an_old_password_is_not_held(client):
 def test_staff_who_log_in_with_a_password_below_the_staff_rules_must_change_it(
     client, clerk
 ):
+    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
     response = client.post(
         reverse("login"), {"username": clerk.username, "password": OLD}
     )
     assert response.status_code == 302
     assert client.session[PASSWORD_CHANGE_REQUIRED_KEY] is True
+    # The second factor first, then the password.
+    response = client.get(reverse("home"))
+    assert response["Location"].startswith(reverse("otp_verify"))
+    code = f"{totp(device.bin_key):06d}"
+    client.post(reverse("otp_verify"), {"code": code})
     response = client.get(reverse("home"))
     assert response["Location"].startswith(reverse("password_change"))
 

@@ -59,12 +59,6 @@ def test_a_database_dump_holds_no_identity_number(client):
     _assert_no_number_in(dump)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-axes keeps the attempted username in clear in "
-    "axes_accessattempt / axes_accessfailurelog: an identity number typed as "
-    "the login name lands there (needs masking through AXES_USERNAME_CALLABLE)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_login_naming_a_number_leaves_it_nowhere(client):
     _store_numbers(client)

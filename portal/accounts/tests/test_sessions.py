@@ -62,9 +62,7 @@ def test_the_session_id_changes_at_login(client, resident):
     session["seen_catalogue"] = True
     session.save()
     before = session.session_key
-    response = client.post(
-        reverse("login"), {"username": "wang", "password": PASSWORD}
-    )
+    response = client.post(reverse("login"), {"username": "wang", "password": PASSWORD})
     assert response.status_code == 302
     after = client.session.session_key
     assert after != before
@@ -148,9 +146,7 @@ def test_logging_out_of_the_admin_ends_every_session(settings, clerk, engine):
 
 
 @pytest.mark.parametrize("engine", SESSION_ENGINES)
-def test_changing_the_password_ends_the_other_sessions_only(
-    settings, resident, engine
-):
+def test_changing_the_password_ends_the_other_sessions_only(settings, resident, engine):
     settings.SESSION_ENGINE = engine
     phone, office = Client(), Client()
     phone.force_login(resident)

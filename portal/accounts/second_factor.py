@@ -1,0 +1,115 @@
+"""The second factor for staff (issue 7), with django-otp: a TOTP app on the
+phone, and single-use backup codes (django-otp's static plugin) for when the
+phone is not at hand.
+
+Staff (is_staff: clerks, leaders, committee, administrators) pass it after
+the password on every login; AccountSecurityMiddleware sends them to the
+second-factor step until they have. A staff member without a device yet
+enrols first: a QR code drawn here (segno, inline SVG, nothing fetched),
+then one code from the app, then the backup codes, shown once.
+"""
+
+import base64
+
+import segno
+from django.utils.safestring import mark_safe
+from django_otp import DEVICE_ID_SESSION_KEY, verify_token
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+TOTP_DEVICE_NAME = "authenticator"
+BACKUP_DEVICE_NAME = "backup"
+BACKUP_CODE_COUNT = 10
+
+
+def second_factor_required(request) -> bool:
+    """Whether the logged-in user of this request still has to pass the
+    second factor in this session.
+
+    Read from the session (server-side; django_otp.login() puts the device's
+    id there), without django-otp's middleware, which would load the device
+    on every request: the admin's query budgets hold. A session belongs to
+    one user (Django flushes it when another logs in), and ends when the
+    user logs out anywhere (portal/accounts/sessions.py)."""
+    user = request.user
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    return not request.session.get(DEVICE_ID_SESSION_KEY)
+
+
+def has_confirmed_device(user) -> bool:
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(
+            user=user, confirmed=True, token_set__isnull=False
+        ).exists()
+    )
+
+
+def device_for_code(user, code: str):
+    """The device a code is meant for: six digits come from the app, anything
+    else is a backup code."""
+    if code.isdigit() and len(code) == 6:
+        return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def check_code(user, code: str):
+    """The device that accepts the code (a backup code is used up), or None.
+    Each device slows down repeated failures (django-otp's throttling)."""
+    device = device_for_code(user, code)
+    if device is None:
+        return None
+    return verify_token(user, device.persistent_id, code)
+
+
+def mark_verified(request, device) -> None:
+    """This session has passed the second factor with the device."""
+    otp_login(request, device)
+
+
+def enrolment_device(user) -> TOTPDevice:
+    """The not yet confirmed TOTP device the enrolment page shows."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, confirmed=False
+        )
+    return device
+
+
+def confirm_enrolment(*, device: TOTPDevice) -> list[str]:
+    """Confirm the TOTP device and give the user new backup codes."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    return backup_codes_create(user=device.user)
+
+
+def backup_codes_create(*, user, count: int = BACKUP_CODE_COUNT) -> list[str]:
+    """Replace the user's backup codes with `count` new single-use ones."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=code) for code in codes]
+    )
+    return codes
+
+
+def secret_for_typing(device: TOTPDevice) -> str:
+    """The device's key in base32, in groups of four, for typing into an
+    app that cannot scan."""
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(device: TOTPDevice, *, title: str) -> str:
+    """The device's otpauth:// URL as an inline SVG QR code."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=4, border=2, title=title, svgclass="otp-qr", lineclass=None
+    )
+    return mark_safe(svg)  # segno's own markup; the title is escaped by segno
