@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from portal.accounts import services
+from portal.accounts import services, tokens
 from portal.accounts.login_forms import AdminLoginForm
+from portal.accounts.sessions import end_all_sessions
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
 from portal.accounts.validators import normalize_resident_id
@@ -48,6 +49,10 @@ PARENT_HELP = _(
     "grants of the departments above it follow from it."
 )
 REVERT_REFUSED = _("Reverting to an old version is not allowed here.")
+REVOKE_API_TOKENS = _("Revoke the phone app's logins (API tokens)")
+API_TOKENS_REVOKED = _("%(count)d API tokens revoked.")
+LOG_OUT_EVERYWHERE = _("Log out everywhere (web sessions and phone app)")
+LOGGED_OUT_EVERYWHERE = _("%(count)d users logged out everywhere.")
 RESIDENT_ID_REVEAL = _(
     "Shown masked. Show the full number (each time is recorded in the audit log)."
 )
@@ -320,6 +325,22 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
                     where="admin user history",
                 )
         return super().history_view(request, object_id, extra_context)
+
+    # Actions (issue 7): a lost phone, a compromised account.
+
+    actions = ["revoke_api_tokens", "log_out_everywhere"]
+
+    @admin.action(description=REVOKE_API_TOKENS, permissions=["change"])
+    def revoke_api_tokens(self, request, queryset):
+        count = sum(tokens.api_tokens_revoke(user=user) for user in queryset)
+        self.message_user(request, API_TOKENS_REVOKED % {"count": count})
+
+    @admin.action(description=LOG_OUT_EVERYWHERE, permissions=["change"])
+    def log_out_everywhere(self, request, queryset):
+        for user in queryset:
+            end_all_sessions(user)
+            tokens.api_tokens_revoke(user=user)
+        self.message_user(request, LOGGED_OUT_EVERYWHERE % {"count": len(queryset)})
 
     # List.
 
