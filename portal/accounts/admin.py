@@ -22,9 +22,9 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.accounts import services, tokens
 from portal.accounts.login_forms import AdminLoginForm
-from portal.accounts.sessions import end_all_sessions
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
+from portal.accounts.sessions import end_all_sessions
 from portal.accounts.validators import normalize_resident_id
 from portal.audit import services as audit
 
