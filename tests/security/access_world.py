@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from grid.models import GridMember
@@ -176,4 +178,14 @@ def build_world() -> World:
     )
     o.access_log = AccessLog.objects.create(**seen)
     o.access_failure = AccessFailureLog.objects.create(**seen, locked_out=False)
+
+    # A staff member's second-factor devices (their secrets are personal).
+    o.totp_device = TOTPDevice.objects.create(user=clerk, name="acc", confirmed=True)
+    o.static_device = StaticDevice.objects.create(user=clerk, name="acc-backup")
+    # Every other staff member has one too, so that logging in (the root
+    # conftest marks a staff session as having passed the second factor)
+    # writes no device in each test.
+    for user in world.people.values():
+        if user.is_staff and user != clerk:
+            TOTPDevice.objects.create(user=user, name="acc", confirmed=True)
     return world

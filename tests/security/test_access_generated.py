@@ -69,7 +69,8 @@ class Guarded:
     # Extra outcomes accepted for some actors, each with the reason.
     also: dict = field(default_factory=dict)
     post_data: Callable[[World], dict] = lambda w: {}
-    # What the allowed actor's GET answers when not "ok" (the positive control).
+    # What the allowed actor's GET answers when not "ok" (the positive control;
+    # "403" for a page refused to everyone).
     allowed_answer: str = ""
 
 
@@ -124,6 +125,14 @@ ACCESS = {
         "the user's own password change", methods=("GET", "POST")
     ),
     "accounts/password/done/": SignedIn("a confirmation page, no data"),
+    # The second factor (issue 7, helper seca): the user's own devices only.
+    "accounts/second-factor/": SignedIn(
+        "checks a code of the signed-in user's own device",
+        methods=("GET", "POST"),
+    ),
+    "accounts/second-factor/setup/": SignedIn(
+        "enrols a device for the signed-in user", methods=("GET", "POST")
+    ),
     "services/<slug:code>/": Public("a service guide of the public catalogue"),
     "services/<slug:code>/file/": SignedIn(
         "files a new matter for the signed-in user",
@@ -246,6 +255,19 @@ ACCESS = {
         "superuser",
         zone="admin",
         methods=("GET", "POST"),
+    ),
+    # django-otp's TOTP admin shows a device's secret (its key and QR code).
+    "admin/otp_totp/totpdevice/<int:pk>/config/": Guarded(
+        lambda w: {"pk": w.objects.totp_device.pk},
+        "superuser",
+        zone="admin",
+        allowed_answer="403",  # OTP_ADMIN_HIDE_SENSITIVE_DATA: shown to nobody
+    ),
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": Guarded(
+        lambda w: {"pk": w.objects.totp_device.pk},
+        "superuser",
+        zone="admin",
+        allowed_answer="403",  # OTP_ADMIN_HIDE_SENSITIVE_DATA: shown to nobody
     ),
     "admin/grid/grid/import/": SignedIn(
         "uploads a grid file; the admin checks the permission to add grids",
@@ -374,6 +396,10 @@ ADMIN_MODELS = {
     "axes.accessattempt": AdminModel(lambda w: w.objects.access_attempt, "personal"),
     "axes.accesslog": AdminModel(lambda w: w.objects.access_log, "personal"),
     "axes.accessfailurelog": AdminModel(lambda w: w.objects.access_failure, "personal"),
+    "otp_totp.totpdevice": AdminModel(lambda w: w.objects.totp_device, "personal"),
+    "otp_static.staticdevice": AdminModel(
+        lambda w: w.objects.static_device, "personal"
+    ),
     "whistle.negativelistentry": AdminModel(
         lambda w: w.objects.negative_entry, "config"
     ),
@@ -646,6 +672,29 @@ def _post_data(world: World, check: Check) -> dict:
     return {}
 
 
+def traces() -> dict:
+    """What any change to a case, a whistle or an inbox leaves behind: a
+    refused POST must leave all of it as it was."""
+    from grid.whistle.models import Whistle, WhistleSummons
+    from portal.cases.models import CaseEvent
+    from portal.notifications.models import Notification
+
+    return {
+        "case events": CaseEvent.objects.count(),
+        "whistles": Whistle.objects.count(),
+        "reported summonses": WhistleSummons.objects.filter(
+            reported_at__isnull=False
+        ).count(),
+        "whistles acknowledged or struck off": Whistle.objects.filter(
+            committee_acknowledged_at__isnull=False
+        ).count()
+        + Whistle.objects.filter(struck_off_at__isnull=False).count(),
+        "notifications read": Notification.objects.filter(
+            read_at__isnull=False
+        ).count(),
+    }
+
+
 def _login(client, world: World, actor: str):
     user = world.user(actor)
     if user is not None:
@@ -734,7 +783,10 @@ def test_refused(client, db, world, route, method, actor):
     check = check_for(route)
     url = url_for(world, check)
     _login(client, world, actor)
+    before = traces() if method == "POST" else None
     response = request(client, method, url, zone_of(check), _post_data(world, check))
+    if before is not None:
+        assert traces() == before, f"{actor}: {method} {url} changed something"
     result = outcome(response)
     allowed = acceptable(check, actor)
     marker = _listing_marker(world, check)
