@@ -82,6 +82,17 @@ def server_env(db: str) -> dict:
             "LOG_LEVEL": "WARNING",
             "CELERY_TASK_ALWAYS_EAGER": "1",
             "AXES_ENABLED": "false",
+            # Production settings refuse to start without field keys. The
+            # bench's people are synthetic: it uses the public development
+            # keys (portal/settings.py), the ones seed_bench wrote with.
+            "FIELD_ENCRYPTION_KEYS": os.environ.get(
+                "BENCH_FIELD_ENCRYPTION_KEYS",
+                "eWl3YW5nLWRldi1vbmx5LWZpZWxkLWtleS0zMmJ5dGU=",
+            ),
+            "FIELD_BLIND_INDEX_KEY": os.environ.get(
+                "BENCH_FIELD_BLIND_INDEX_KEY",
+                "eWl3YW5nLWRldi1vbmx5LWJsaW5kLWluZGV4LWtleSE=",
+            ),
         }
     )
     return env
