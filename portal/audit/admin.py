@@ -82,7 +82,9 @@ class AuditRecordAdmin(admin.ModelAdmin):
             EXPORT_PERMISSION
         )
 
-    @admin.action(description=_("Export the selected records as CSV"), permissions=["export"])
+    @admin.action(
+        description=_("Export the selected records as CSV"), permissions=["export"]
+    )
     def export_csv(self, request, queryset):
         count = queryset.count()
         if count > EXPORT_LIMIT:

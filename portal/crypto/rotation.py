@@ -8,8 +8,9 @@ from portal.crypto.fields import BlindIndexField, EncryptedTextField
 
 
 def protected_fields(model) -> tuple[list, list]:
-    encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-    indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+    fields = model._meta.concrete_fields
+    encrypted = [f for f in fields if isinstance(f, EncryptedTextField)]
+    indexes = [f for f in fields if isinstance(f, BlindIndexField)]
     return encrypted, indexes
 
 
