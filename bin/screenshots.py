@@ -21,6 +21,7 @@ code of the demo user's device; it changes nothing.
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,9 +95,17 @@ class Shooter:
             status = response.status if response else "no answer"
             raise SystemExit(f"{path}: {status}")
 
-    def shot(self, page, name, *, full_page=False):
+    def shot(self, page, name, *, full_page=False, height=None):
+        """Save the page as name.png: the screen, the whole page, or the
+        screen's top `height` pixels."""
         path = self.out / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        clip = None
+        if height is not None:
+            width = page.viewport_size["width"]
+            clip = {"x": 0, "y": 0, "width": width, "height": height}
+        page.screenshot(
+            path=str(path), full_page=full_page, clip=clip, animations="disabled"
+        )
         self.saved.append(path)
 
     def log_in(self, page, username, password):
@@ -105,31 +114,43 @@ class Shooter:
         self.go(page, reverse("login"))
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        with page.expect_navigation():
-            page.locator("main form[method=post] [type=submit]").last.click()
+        self.submit(page)
 
-    def log_in_admin(self, page, username, password):
+    def log_in_admin(self, page, username, password, *, shot_second_factor=None):
+        """The admin's login, then the staff's second factor: the code the
+        demo user's authenticator app would show now."""
         from django.urls import reverse
 
         self.go(page, reverse("admin:login"))
         # "username" or a wizard's "auth-username", and so on.
         page.locator("input[name$=username]").fill(username)
         page.locator("input[name$=password]").fill(password)
-        with page.expect_navigation():
-            page.locator("form [type=submit]").last.click()
-        token = page.locator(OTP_INPUTS)
-        if token.count():
+        self.submit(page)
+        for _attempt in range(2):
+            token = page.locator(OTP_INPUTS)
+            if not token.count():
+                break
+            if shot_second_factor:
+                self.shot(page, shot_second_factor, height=360)
+                shot_second_factor = None
             code = one_time_code(username)
             if code is None:
                 raise SystemExit(f"{username}: asked for a one-time code, no device")
             token.first.fill(code)
-            with page.expect_navigation():
-                page.locator("form [type=submit]").last.click()
+            self.submit(page)
+            if page.locator(OTP_INPUTS).count():
+                # A code is good once: this one was used a moment ago (a run
+                # just before this one). The next one comes within 30 s.
+                time.sleep(30 - time.time() % 30 + 1)
         if page.locator("input[name$=password], " + OTP_INPUTS).count():
             raise SystemExit(f"{username}: the admin login failed at {page.url}")
         # Fold the admin's navigation sidebar away (as its toggle would): the
         # list gets the width.
         page.evaluate("localStorage.setItem('django.admin.navSidebarIsOpen', 'false')")
+
+    def submit(self, page):
+        with page.expect_navigation():
+            page.locator("main form[method=post] [type=submit]").last.click()
 
 
 def examples():
@@ -187,7 +208,9 @@ def take(shooter: Shooter, password: str) -> None:
 
     # The clerk, on a desktop: the list, then a new case's page.
     page = shooter.desktop()
-    shooter.log_in_admin(page, "clerk_housing", password)
+    shooter.log_in_admin(
+        page, "clerk_housing", password, shot_second_factor="clerk-0-second-factor"
+    )
     shooter.go(page, reverse("admin:cases_case_changelist"))
     shooter.shot(page, "clerk-1-changelist")
     shooter.go(page, reverse("admin:cases_case_change", args=[waiting.pk]))
