@@ -25,6 +25,26 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
+def pass_second_factor(client, user) -> None:
+    """Where staff pass a second factor (django-otp), give the bench user a
+    confirmed static device named "bench" and put its id in the session, as
+    the site's second-factor step does once a code is accepted (bench
+    databases only; the same as bench/run.py's verify_second_factor)."""
+    from django.conf import settings
+
+    if not user.is_staff or "django_otp" not in settings.INSTALLED_APPS:
+        return
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def main() -> None:
     requests = json.load(sys.stdin)
     users = get_user_model().objects
@@ -32,7 +52,9 @@ def main() -> None:
     for item in requests:
         client = Client(HTTP_HOST="127.0.0.1")
         if item.get("user"):
-            client.force_login(users.get(username=item["user"]))
+            user = users.get(username=item["user"])
+            client.force_login(user)
+            pass_second_factor(client, user)
         headers = item.get("headers", {})
         call = client.post if item.get("method") == "POST" else client.get
         kwargs = {"data": item["data"]} if item.get("data") else {}
