@@ -155,7 +155,7 @@ class Shooter:
 
 def examples():
     """Good demo objects to show, read from the demo database."""
-    from django.db.models import Count
+    from django.db.models import Count, F
 
     from portal.cases.models import Case, CaseStatus, ServiceCategory
 
@@ -173,8 +173,15 @@ def examples():
         .order_by("-steps", "-submitted_at")
         .first()
     )
+    # A resident's new matter (not a grid worker's report) waiting for the
+    # housing clerk.
     waiting = (
-        Case.objects.filter(department__code="housing", status=CaseStatus.SUBMITTED)
+        Case.objects.filter(
+            department__code="housing",
+            status=CaseStatus.SUBMITTED,
+            applicant__isnull=False,
+            submitter=F("applicant"),
+        )
         .order_by("-submitted_at")
         .first()
     )
