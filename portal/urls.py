@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from portal import views
 from portal.cases.urls import catalogue_urlpatterns
+
+# The clerks' workbench names itself, not "Django administration".
+admin.site.site_header = _("Yiwang workbench")
+admin.site.site_title = _("Yiwang workbench")
+admin.site.index_title = _("Cases and services")
 
 urlpatterns = [
     path("", views.home, name="home"),

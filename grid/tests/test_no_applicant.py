@@ -7,6 +7,7 @@ from django.urls import reverse
 from grid import selectors, services
 from grid.tests.factories import report
 from portal.cases import views as case_views
+from portal.cases import workflow
 from portal.cases.selectors import staff_visible_cases, visible_cases
 from portal.notifications.models import Notification
 from portal.notifications.recipients import APPLICANT
@@ -64,6 +65,18 @@ def test_the_reporter_is_told_of_the_reply_and_confirms_it(
     case.refresh_from_db()
     assert "confirm" in case_views.applicant_actions(case, people["worker"])
     assert case_views.applicant_actions(case, people["head"]) == []
+
+
+def test_the_reporter_cannot_rate_his_own_grids_work(event, people):
+    """No applicant, no satisfaction to measure: the worker's stars would
+    grade his own grid in the satisfaction figures."""
+    case = services.event_close(case=event.case, actor=people["head"], reply="已清理。")
+    assert "rate" not in case_views.applicant_actions(case, people["worker"])
+    with pytest.raises(workflow.WorkflowError) as refused:
+        workflow.rate_case(case=case, actor=people["worker"], stars=5)
+    assert refused.value.messages == [str(workflow.NOTHING_TO_RATE)]
+    case.refresh_from_db()
+    assert case.rating is None
 
 
 def test_an_open311_report_has_no_applicant(tree, category):

@@ -81,7 +81,11 @@ def applicant_actions(case: Case, user) -> list[str]:
         actions.append("material")
     if case.status == S.RESOLVED:
         actions += ["confirm", "dispute"]
-    if case.status in (S.RESOLVED, S.CLOSED) and case.rating is None:
+    if (
+        case.status in (S.RESOLVED, S.CLOSED)
+        and case.rating is None
+        and case.applicant_id is not None
+    ):
         actions.append("rate")
     until = reopen_until(case)
     if until is not None and timezone.now() <= until:

@@ -17,6 +17,7 @@ import from here.
 from portal.cases.workflow.core import (
     ALREADY_HANDLED,
     ALREADY_RATED,
+    NOTHING_TO_RATE,
     ASSIGNEE_NOT_STAFF,
     BASIS_REQUIRED,
     DUPLICATE_REQUIRED,
@@ -103,6 +104,7 @@ __all__ = [
     "EXTENSION_POSITIVE",
     "RATING_RANGE",
     "ALREADY_RATED",
+    "NOTHING_TO_RATE",
     "REOPEN_WINDOW_PASSED",
     "NOTE_REQUIRED",
     "NOTE_NOT_ALLOWED",

@@ -53,6 +53,10 @@ EXTENSION_TOO_LONG = _(
 EXTENSION_POSITIVE = _("The extension must be at least 1.")
 RATING_RANGE = _("Choose from 1 to 5 stars.")
 ALREADY_RATED = _("This case has already been rated.")
+# A report with no applicant (a grid worker's event) has nobody whose
+# satisfaction the rating would measure: counting the reporter's stars
+# would let a worker grade his own grid's work.
+NOTHING_TO_RATE = _("Only the resident who filed a matter can rate it.")
 REOPEN_WINDOW_PASSED = _(
     "The case was closed more than %(days)d days ago and can no longer be "
     "reopened; please file a new matter."

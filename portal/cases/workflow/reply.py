@@ -15,6 +15,7 @@ from portal.cases.models import (
 )
 from portal.cases.workflow.core import (
     ALREADY_RATED,
+    NOTHING_TO_RATE,
     BASIS_REQUIRED,
     DUPLICATE_REQUIRED,
     DUPLICATE_SELF,
@@ -145,6 +146,7 @@ def rate_case(*, case: Case, actor, stars: int, comment: str = "") -> Case:
     locked = _lock(case)
     _require_status(locked, S.RESOLVED, S.CLOSED)
     _require_applicant(actor, locked)
+    _require(locked.applicant_id is not None, NOTHING_TO_RATE, "nothing_to_rate")
     _require(locked.rating is None, ALREADY_RATED, "already_rated")
     now = _now()
     locked.rating, locked.rating_comment, locked.rated_at = stars, comment.strip(), now
