@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -39,10 +38,6 @@ from portal.notifications.models import Notification, Reminder
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 IN_PROCESS_DB, SUBPROCESS_DB = 14, 15
-# Every Redis key of this run starts with this (kombu's global_keyprefix), so
-# two test runs on one machine (two checkouts, two developers) neither take
-# nor wipe each other's messages.
-KEY_PREFIX = f"yiwang-test-{uuid.uuid4().hex[:12]}:"
 
 
 def redis_reachable() -> bool:
@@ -67,13 +62,9 @@ def broker_url(db: int) -> str:
 
 
 def flush(db: int) -> None:
-    """Delete this run's keys (only these: see KEY_PREFIX)."""
     import redis
 
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
-    keys = list(client.scan_iter(match=f"{KEY_PREFIX}*"))
-    if keys:
-        client.delete(*keys)
+    redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db).flushdb()
 
 
 def pending(db: int) -> int:
@@ -81,7 +72,7 @@ def pending(db: int) -> int:
     import redis
 
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
-    return client.llen(f"{KEY_PREFIX}celery") + client.hlen(f"{KEY_PREFIX}unacked")
+    return client.llen("celery") + client.hlen("unacked")
 
 
 @contextmanager
@@ -95,10 +86,7 @@ def project_app_on(db: int):
     app.conf.update(
         broker_url=broker_url(db),
         task_always_eager=False,
-        broker_transport_options={
-            "visibility_timeout": 30,
-            "global_keyprefix": KEY_PREFIX,
-        },
+        broker_transport_options={"visibility_timeout": 30},
     )
     forget_connections()
     try:
@@ -207,7 +195,6 @@ def start_worker_process(tmp_path, name: str) -> subprocess.Popen:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "YIWANG_VAR_DIR": str(tmp_path / "var"),
         "TEST_VISIBILITY_TIMEOUT": "5",
-        "TEST_KEY_PREFIX": KEY_PREFIX,
     }
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]

@@ -14,8 +14,6 @@ app.conf.broker_transport_options = {
     "visibility_timeout": float(os.environ.get("TEST_VISIBILITY_TIMEOUT", "5")),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
-    # The test run's own key prefix (test_worker.KEY_PREFIX).
-    "global_keyprefix": os.environ.get("TEST_KEY_PREFIX", ""),
 }
 
 if __name__ == "__main__":
