@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from grid import importers, policies, services
 from grid.models import Grid, GridEvent, GridMember, Open311Client
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.cases.selectors import visible_cases
 
 IMPORT_TITLE = _("Import grids from a spreadsheet")
@@ -195,7 +196,7 @@ class GridAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GridEvent)
-class GridEventAdmin(admin.ModelAdmin):
+class GridEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read only: events are handled on their case page."""
 
     list_display = ["case", "grid", "source", "created_at"]
@@ -217,15 +218,6 @@ class GridEventAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request).filter(case__in=visible_cases(request.user))
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Open311Client)

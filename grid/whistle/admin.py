@@ -8,21 +8,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from grid.whistle import policies, selectors, services
 from grid.whistle.models import NegativeListEntry, Whistle, WhistleSummons
+from portal.admin_mixins import ReadOnlyAdminMixin
 
 STRUCK_OFF_COUNT = _("%(count)d whistles struck off.")
 REFUSED = _("%(whistle)s: %(errors)s")
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class ReadOnlyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)

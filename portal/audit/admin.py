@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.audit import services
 from portal.audit.models import AuditRecord
 from portal.audit.receivers import is_case_data
@@ -41,7 +42,7 @@ def _cell(value) -> str:
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "actor_username",
@@ -67,15 +68,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
         return user.is_active and user.is_staff and user.has_perm(
             "audit.view_auditrecord"
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_export_permission(self, request):
         return self.has_view_permission(request) and request.user.has_perm(

@@ -4,6 +4,7 @@ reminders are records, shown read-only."""
 
 from django.contrib import admin
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.notifications.models import (
     Delivery,
     Notification,
@@ -20,19 +21,8 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["recipient"]
@@ -45,7 +35,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["notification", "channel", "status", "created_at", "sent_at"]
     list_filter = ["channel", "status"]
     raw_id_fields = ["notification"]
@@ -55,7 +45,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["case", "stage", "level", "sent_at"]
     list_filter = ["level", "stage"]
     list_select_related = ["case"]
