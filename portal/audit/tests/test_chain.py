@@ -77,6 +77,18 @@ def test_postgresql_refuses_update_and_delete():
     assert AuditRecord.objects.get(pk=record.pk).result == "success"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigger")
+def test_postgresql_refuses_truncate():
+    (record,) = _write(1)
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The test settings allow it (the runner empties tables between
+            # transactional tests); a production connection does not.
+            cursor.execute("SET LOCAL yiwang.audit_truncate = 'off'")
+            cursor.execute("TRUNCATE audit_auditrecord")
+    assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
 def test_secrets_in_detail_are_dropped_and_numbers_masked():
     record = services.record(
         action="export",
