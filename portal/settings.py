@@ -103,9 +103,27 @@ else:
     # Test databases (pytest-xdist's too) are UTF-8 from template0, so they get
     # the cluster's UTF-8 locale that pg_trgm needs for Chinese text.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A "SELECT 1" before the first query of each request on a reused
+    # connection: one round trip a request, for a clean reconnect after a
+    # database restart (see docs/deployment.md).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+        "DB_CONN_HEALTH_CHECKS", default=True
+    )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yiwang")}
+# Sessions are read on every logged-in request: from the shared cache when
+# there is one (CACHE_URL, e.g. Redis), written through to the database so
+# that none is lost when the cache restarts. A per-process local-memory cache
+# is not shared by the workers, so without CACHE_URL sessions stay in the
+# database only.
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default=(
+        "django.contrib.sessions.backends.cached_db"
+        if env.str("CACHE_URL", default="")
+        else "django.contrib.sessions.backends.db"
+    ),
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,75 @@
+"""Production settings that decide what every request costs (issue 8): where
+sessions are read from and how database connections are kept."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_settings_deploy import ROOT, _production_env
+
+_PRINT = """
+import json, django
+django.setup()
+from django.conf import settings
+default = settings.DATABASES["default"]
+print(json.dumps({
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
+    "CACHE": settings.CACHES["default"]["BACKEND"],
+    "CONN_MAX_AGE": default.get("CONN_MAX_AGE"),
+    "CONN_HEALTH_CHECKS": default.get("CONN_HEALTH_CHECKS"),
+}))
+"""
+
+
+def _settings(tmp_path, **overrides):
+    # Nothing from the developer's shell: only what the test names.
+    overrides = {"SESSION_ENGINE": None, "DB_CONN_HEALTH_CHECKS": None} | overrides
+    result = subprocess.run(
+        [sys.executable, "-c", _PRINT],
+        cwd=ROOT,
+        env=_production_env(tmp_path, **overrides),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_sessions_stay_in_the_database_without_a_shared_cache(tmp_path):
+    """A local-memory cache belongs to one worker: a session cached there
+    would be stale in the others (a second factor passed in one worker, a
+    session ended in another)."""
+    values = _settings(tmp_path, CACHE_URL=None)
+    assert values["CACHE"].endswith("LocMemCache")
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_sessions_are_read_from_the_shared_cache_when_there_is_one(tmp_path):
+    values = _settings(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1")
+    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    # Written through to the database: a restarted Redis loses no session.
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_session_engine_can_be_chosen(tmp_path):
+    values = _settings(
+        tmp_path,
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        SESSION_ENGINE="django.contrib.sessions.backends.db",
+    )
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.parametrize("health", [None, "false"])
+def test_postgres_connections_are_kept_and_health_checked(tmp_path, health):
+    values = _settings(
+        tmp_path,
+        DATABASE_URL="postgres://yiwang@db.internal:5432/yiwang",
+        DB_CONN_HEALTH_CHECKS=health,
+    )
+    assert values["CONN_MAX_AGE"] == 60
+    assert values["CONN_HEALTH_CHECKS"] is (health is None)
