@@ -7,6 +7,7 @@ from django.http import Http404
 
 from grid import policies
 from grid.models import Grid, GridEvent, GridMember
+from portal.api.pagination import after_q
 from portal.audit import services as audit
 from portal.cases.models import Case, CaseKind
 from portal.cases.selectors import full_timeline, public_timeline, visible_cases
@@ -31,6 +32,12 @@ def memberships_of(user) -> QuerySet[GridMember]:
     )
 
 
+# The lists' order: newest report first, by the event's own creation time
+# (index grid_event_grid on (grid, -created_at)), so a page of one grid is an
+# index walk that stops after the page, whatever the grid's history.
+EVENT_ORDER_KEYS = ("grid_event__created_at", "grid_event__id")
+
+
 def _event_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return with_warning_colour(
         queryset.filter(kind=CaseKind.GRID_EVENT, grid_event__isnull=False)
@@ -39,23 +46,109 @@ def _event_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def my_grid_events(user, *, status: str = "") -> QuerySet[Case]:
-    """Events of the grids the user belongs to, among the cases they may see."""
-    queryset = visible_cases(user).filter(
-        grid_event__grid__members__user=user, grid_event__grid__is_active=True
+def _event_list(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """A list's rows: only the columns a list row shows (no descriptions,
+    service guides or grid boundaries), newest report first."""
+    return (
+        with_warning_colour(
+            queryset.filter(kind=CaseKind.GRID_EVENT)
+            .select_related(
+                "category", "department", "grid_event", "grid_event__grid"
+            )
+            .order_by(*[f"-{key}" for key in EVENT_ORDER_KEYS])
+        )
+        .only(
+            "id",
+            "tracking_number",
+            "title",
+            "status",
+            "stage",
+            "stage_due_at",
+            "stage_yellow_at",
+            "stage_orange_at",
+            "submitted_at",
+            "category__code",
+            "category__name",
+            "department__code",
+            "department__name",
+            "department__kind",
+            "grid_event__created_at",
+            "grid_event__latitude",
+            "grid_event__longitude",
+            "grid_event__grid__code",
+            "grid_event__grid__name",
+        )
     )
+
+
+def member_grid_ids(user) -> list[int]:
+    """Ids of the active grids the user belongs to (one small query)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        GridMember.objects.filter(user=user, grid__is_active=True)
+        .order_by("grid_id")
+        .values_list("grid_id", flat=True)
+        .distinct()
+    )
+
+
+def my_grid_events(user, *, status: str = "", grid_ids=None) -> QuerySet[Case]:
+    """Events of the grids the user belongs to, among the cases they may see.
+    ``grid_ids`` are the user's grids when the caller has read them already
+    (member_grid_ids); as plain values they let the database walk each grid's
+    index in order instead of joining every event of the grids."""
+    if grid_ids is None:
+        grid_ids = member_grid_ids(user)
+    queryset = visible_cases(user).filter(grid_event__grid_id__in=grid_ids)
     if status:
         queryset = queryset.filter(status=status)
-    return _event_rows(queryset)
+    return _event_list(queryset)
 
 
 def grid_events(user, *, grid: Grid, status: str = "") -> QuerySet[Case]:
     """One grid's events among the cases the user may see (the caller checks
     policies.can_view_grid first)."""
-    queryset = visible_cases(user).filter(grid_event__grid=grid)
+    queryset = visible_cases(user).filter(grid_event__grid_id=grid.pk)
     if status:
         queryset = queryset.filter(status=status)
-    return _event_rows(queryset)
+    return _event_list(queryset)
+
+
+def event_page(
+    user, *, grid_ids, status: str = "", after=None, size: int
+) -> tuple[list[Case], list | None]:
+    """One page of the events of ``grid_ids`` that the user may see, newest
+    report first, after the ordering values ``after`` (EVENT_ORDER_KEYS), and
+    the values to continue after (None on the last page).
+
+    Two small queries whatever the grids' history: the next ``size + 1``
+    events of the grids, walked in order on the index ``grid_event_grid``
+    (the planner cannot know that most of a grid's events are visible to its
+    worker, so one query joining the visibility test sorts every event of
+    the grid); then those of the first ``size`` that the user may see, read
+    through visible_cases. A page holds fewer than ``size`` rows only when
+    some of its events are hidden from the user."""
+    candidates = GridEvent.objects.filter(grid_id__in=grid_ids)
+    if status:
+        candidates = candidates.filter(case__status=status)
+    if after is not None:
+        candidates = candidates.filter(after_q(("created_at", "id"), after))
+    window = list(
+        candidates.order_by("-created_at", "-id").values_list(
+            "case_id", "created_at", "id"
+        )[: size + 1]
+    )
+    examined = window[:size]
+    found = {
+        case.pk: case
+        for case in _event_list(
+            visible_cases(user).filter(pk__in=[row[0] for row in examined])
+        ).order_by()
+    }
+    rows = [found[row[0]] for row in examined if row[0] in found]
+    next_after = list(examined[-1][1:]) if len(window) > size else None
+    return rows, next_after
 
 
 def grid_get_for_user(*, user, pk) -> Grid:
@@ -125,13 +218,16 @@ def public_events() -> QuerySet[Case]:
 
 
 __all__ = [
+    "EVENT_ORDER_KEYS",
     "event_by_idempotency_key",
+    "event_page",
     "event_get_for_user",
     "event_timeline",
     "grid_events",
     "grid_get_for_user",
     "grids_containing",
     "grids_of_member",
+    "member_grid_ids",
     "memberships_of",
     "my_grid_events",
     "policies",

@@ -4,6 +4,8 @@ work with: no resident identity numbers or mobiles, ever."""
 from django.urls import reverse
 from rest_framework import serializers
 
+from portal.cases.models import CaseStatus
+
 
 class DepartmentOutput(serializers.Serializer):
     code = serializers.CharField()
@@ -58,6 +60,42 @@ class EventRowOutput(serializers.Serializer):
     stage_due_at = serializers.DateTimeField(allow_null=True)
     warning_colour = serializers.CharField()
 
+    def to_representation(self, case):
+        """What the declared fields give, built directly: a list has 50 rows
+        and DRF's per-field attribute lookups (a signature inspection for
+        each ``get_status_display``) were half of the list's time. Values are
+        formatted by the declared fields themselves; a test compares the
+        two."""
+        fields = self.fields
+        event = case.grid_event
+        grid = event.grid
+
+        def formatted(name, value):
+            return None if value is None else fields[name].to_representation(value)
+
+        return {
+            "id": case.pk,
+            "tracking_number": case.tracking_number,
+            "title": case.title,
+            "category": {"code": case.category.code, "name": case.category.name},
+            "status": case.status,
+            "status_display": str(CaseStatus(case.status).label),
+            "department": {
+                "code": case.department.code,
+                "name": case.department.name,
+                "kind": case.department.kind,
+            },
+            "grid": None
+            if grid is None
+            else {"id": grid.pk, "code": grid.code, "name": grid.name},
+            "latitude": formatted("latitude", event.latitude),
+            "longitude": formatted("longitude", event.longitude),
+            "submitted_at": formatted("submitted_at", case.submitted_at),
+            "stage": case.stage,
+            "stage_due_at": formatted("stage_due_at", case.stage_due_at),
+            "warning_colour": case.warning_colour,
+        }
+
 
 class TimelineEntryOutput(serializers.Serializer):
     kind = serializers.CharField()
@@ -99,6 +137,9 @@ class EventDetailOutput(EventRowOutput):
     co_handlers = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+
+    def to_representation(self, case):
+        return serializers.Serializer.to_representation(self, case)
 
     def get_co_handlers(self, case) -> list[str]:
         return [link.department.name for link in case.co_handlers.all()]

@@ -23,7 +23,13 @@ from grid.api.outputs import EventDetailOutput, EventRowOutput, GridOutput
 from grid.models import Grid, GridMember
 from portal.accounts.models import Department
 from portal.audit import services as audit
-from portal.api.pagination import paginated_response
+from portal.api.pagination import (
+    CURSOR_PARAM,
+    PAGE_SIZE_PARAM,
+    cursor_values,
+    page_response,
+    page_size,
+)
 from portal.cases import policies as case_policies
 from portal.cases.models import CaseStatus, Outcome, ServiceCategory
 
@@ -39,6 +45,17 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 STATUS_FILTER = OpenApiParameter(
     "status", OpenApiTypes.STR, enum=CaseStatus.values, description="Only this status."
 )
+LIST_PARAMETERS = [
+    STATUS_FILTER,
+    OpenApiParameter(
+        CURSOR_PARAM,
+        OpenApiTypes.STR,
+        description="The next page: the cursor from the previous page's `next`.",
+    ),
+    OpenApiParameter(
+        PAGE_SIZE_PARAM, OpenApiTypes.INT, description="Rows a page (50, at most 200)."
+    ),
+]
 
 
 def _detail_response(request, case, *, http_status=status.HTTP_200_OK) -> Response:
@@ -92,26 +109,46 @@ class MyGridListApi(APIView):
 # --- event lists ----------------------------------------------------------
 
 
+class EventPageOutput(serializers.Serializer):
+    """A page of events, newest report first; ``next`` is null on the last."""
+
+    next = serializers.URLField(allow_null=True)
+    results = EventRowOutput(many=True)
+
+
+def _event_page(request, *, grid_ids, status) -> Response:
+    rows, next_after = selectors.event_page(
+        request.user,
+        grid_ids=grid_ids,
+        status=status,
+        after=cursor_values(request, selectors.EVENT_ORDER_KEYS),
+        size=page_size(request),
+    )
+    return page_response(
+        request=request,
+        rows=rows,
+        next_values=next_after,
+        serializer_class=EventRowOutput,
+    )
+
+
 class MyEventListApi(APIView):
     @extend_schema(
         tags=["events"],
         summary="My grids' events",
-        parameters=[STATUS_FILTER],
-        responses=EventRowOutput(many=True),
+        parameters=LIST_PARAMETERS,
+        responses=EventPageOutput,
     )
     def get(self, request):
         filters = StatusFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        if not policies.is_any_grid_member(request.user):
+        grid_ids = selectors.member_grid_ids(request.user)
+        if not grid_ids:
             raise PermissionDenied(NOT_A_GRID_MEMBER)
-        queryset = selectors.my_grid_events(
-            request.user, status=filters.validated_data.get("status", "")
-        )
-        return paginated_response(
-            serializer_class=EventRowOutput,
-            queryset=queryset,
-            request=request,
-            view=self,
+        return _event_page(
+            request,
+            grid_ids=grid_ids,
+            status=filters.validated_data.get("status", ""),
         )
 
 
@@ -119,8 +156,8 @@ class GridEventListApi(APIView):
     @extend_schema(
         tags=["events"],
         summary="One grid's events (its members and supervisors)",
-        parameters=[STATUS_FILTER],
-        responses=EventRowOutput(many=True),
+        parameters=LIST_PARAMETERS,
+        responses=EventPageOutput,
     )
     def get(self, request, grid_id):
         filters = StatusFilterInput(data=request.query_params)
@@ -128,14 +165,10 @@ class GridEventListApi(APIView):
         grid = selectors.grid_get_for_user(user=request.user, pk=grid_id)
         if not policies.can_view_grid(request.user, grid):
             raise PermissionDenied(NOT_THIS_GRID)
-        queryset = selectors.grid_events(
-            request.user, grid=grid, status=filters.validated_data.get("status", "")
-        )
-        return paginated_response(
-            serializer_class=EventRowOutput,
-            queryset=queryset,
-            request=request,
-            view=self,
+        return _event_page(
+            request,
+            grid_ids=[grid.pk],
+            status=filters.validated_data.get("status", ""),
         )
 
 

@@ -1,16 +1,111 @@
-"""Page-number pagination for the API lists: one COUNT and one page query."""
+"""Keyset (cursor) pagination for the API lists.
 
-from rest_framework.pagination import PageNumberPagination
+A page is the first ``page_size`` rows after the cursor in the list's order,
+read with one query of ``page_size + 1`` rows (the extra row says whether
+there is a next page). There is no COUNT and no OFFSET: page 1000 costs what
+page 1 costs, whatever the size of the table. The cursor is opaque to
+clients: the ordering values of the last row shown, signed so that a client
+cannot hand-craft one.
+"""
+
+import datetime
+import json
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+CURSOR_PARAM = "cursor"
+PAGE_SIZE_PARAM = "page_size"
+CURSOR_SALT = "portal.api.pagination.cursor"
+
+INVALID_CURSOR = _("This cursor is not valid; start again from the first page.")
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+def page_size(request) -> int:
+    """The page_size parameter, within 1..MAX_PAGE_SIZE; the default if absent
+    or not a number."""
+    try:
+        size = int(request.query_params.get(PAGE_SIZE_PARAM, PAGE_SIZE))
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return min(max(size, 1), MAX_PAGE_SIZE)
 
 
-def paginated_response(*, serializer_class, queryset, request, view):
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    serializer = serializer_class(page, many=True, context={"request": request})
-    return paginator.get_paginated_response(serializer.data)
+def _value_of(row, lookup: str):
+    value = row
+    for part in lookup.split("__"):
+        value = getattr(value, part)
+    return value
+
+
+def _encode(values: list) -> str:
+    plain = [
+        value.isoformat() if isinstance(value, datetime.datetime) else value
+        for value in values
+    ]
+    return signing.dumps(plain, salt=CURSOR_SALT, compress=True)
+
+
+def _decode(cursor: str, keys: tuple[str, ...]) -> list:
+    try:
+        values = signing.loads(cursor, salt=CURSOR_SALT)
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError
+        return [
+            datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+            for value in values
+        ]
+    except (signing.BadSignature, ValueError, TypeError, json.JSONDecodeError):
+        raise ValidationError({CURSOR_PARAM: [INVALID_CURSOR]}) from None
+
+
+def after_q(keys: tuple[str, ...], values: list) -> Q:
+    """Rows after ``values`` in an order descending on every key:
+    (k1 < v1) OR (k1 = v1 AND k2 < v2) OR ..."""
+    condition = Q()
+    for index, key in enumerate(keys):
+        equal = {keys[i]: values[i] for i in range(index)}
+        condition |= Q(**equal, **{f"{key}__lt": values[index]})
+    return condition
+
+
+def cursor_values(request, keys: tuple[str, ...]) -> list | None:
+    """The ordering values the request's cursor holds, or None on the first
+    page; an invalid cursor is a validation error (400)."""
+    cursor = request.query_params.get(CURSOR_PARAM)
+    return _decode(cursor, keys) if cursor else None
+
+
+def keyset_page(queryset: QuerySet, request, *, keys: tuple[str, ...]):
+    """The rows of the page the request's cursor asks for, and the ordering
+    values of its last row when there is a next page (None on the last one).
+    ``queryset`` must be ordered descending on ``keys`` (datetimes or
+    integers), the last of which is unique."""
+    size = page_size(request)
+    after = cursor_values(request, keys)
+    if after is not None:
+        queryset = queryset.filter(after_q(keys, after))
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, [_value_of(rows[-1], key) for key in keys]
+
+
+def page_response(*, request, rows, next_values, serializer_class, context=None):
+    """``{"next": url or null, "results": [...]}`` for one page."""
+    next_url = None
+    if next_values is not None:
+        next_url = replace_query_param(
+            request.build_absolute_uri(), CURSOR_PARAM, _encode(next_values)
+        )
+    data = serializer_class(
+        rows, many=True, context={"request": request, **(context or {})}
+    ).data
+    return Response({"next": next_url, "results": data})
