@@ -1,0 +1,75 @@
+"""The case list's rows are drawn by case_result_list in one pass; they must be
+exactly what Django's own result_list draws: the checkbox for the actions, the
+link to the case (keeping the list's filters), every column's value, empty
+values, labels and times, the cell classes."""
+
+import pytest
+from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.urls import reverse
+
+from portal.cases import workflow
+from portal.cases.templatetags.case_admin_list import RowPlan
+from portal.cases.tests.factories import file_case
+
+CHANGELIST = reverse("admin:cases_case_changelist")
+
+
+@pytest.fixture
+def varied_cases(category, people):
+    """Rows with and without an assignee, a running clock or a resident."""
+    plain = file_case(category, people["owner"], title="楼道漏水 <b>&")
+    accepted = workflow.accept_case(
+        case=file_case(category, people["other_resident"], title="电梯停运"),
+        actor=people["clerk"],
+    )
+    assigned = workflow.assign_case(
+        case=accepted, actor=people["clerk"], assignee=people["clerk2"]
+    )
+    declined = workflow.decline_case(
+        case=file_case(category, people["owner"], title="不属于本部门"),
+        actor=people["clerk"],
+        reason="不属于本部门",
+    )
+    return [plain, assigned, declined]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"status__exact": "accepted"},
+        {"q": "漏水", "colour": "blue"},
+        {"o": "2"},  # sorted by title: the page of numbered pages
+    ],
+)
+def test_rows_are_djangos_rows(client, varied_cases, people, query):
+    client.force_login(people["clerk"])
+    response = client.get(CHANGELIST, query)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    rows = list(cl.result_list)
+    assert rows
+    plan = RowPlan(cl)
+    body = response.content.decode()
+    for row in rows:
+        django_row = "".join(items_for_result(cl, row, None))
+        assert plan.row(row) == django_row
+        assert django_row in body
+    if query:
+        # The link to the case keeps the list's filters.
+        assert "_changelist_filters=" in body
+
+
+def test_list_keeps_what_the_clerk_sees(client, varied_cases, people):
+    client.force_login(people["clerk"])
+    body = client.get(CHANGELIST).content.decode()
+    plain = varied_cases[0]
+    assert 'name="_selected_action"' in body
+    assert f'value="{plain.pk}"' in body
+    assert reverse("admin:cases_case_change", args=[plain.pk]) in body
+    assert "楼道漏水 &lt;b&gt;&amp;" in body  # escaped, never markup
+    assert people["owner"].masked_mobile in body
+    assert people["owner"].mobile not in body
+    assert str(people["clerk2"]) in body  # the assignee
+    assert 'id="changelist-filter"' in body
+    assert 'name="action"' in body  # the bulk actions
