@@ -153,27 +153,39 @@ def deliver_event(*, event: CaseEvent) -> list[Notification]:
     """Write the inbox messages of one timeline entry (once per person, however
     often this runs) and send the SMS and e-mail copies not sent yet."""
     recipients = event_recipients(event)
-    Notification.objects.bulk_create(
-        [build_notification(event, recipient) for recipient in recipients],
-        ignore_conflicts=True,
-    )
-    notifications = list(
-        Notification.objects.filter(event=event)
-        .select_related("recipient", "recipient__notification_preference", "case")
-        .order_by("pk")
-    )
-    for notification in notifications:
-        send_copies(notification=notification)
+    built = [build_notification(event, recipient) for recipient in recipients]
+    # One transaction (one commit) when there is no copy to send, which is
+    # the usual case: the inbox messages and the "delivered" mark together.
+    with transaction.atomic():
+        Notification.objects.bulk_create(built, ignore_conflicts=True)
+        notifications = list(
+            Notification.objects.filter(event=event)
+            .select_related("recipient", "recipient__notification_preference", "case")
+            .order_by("pk")
+        )
+        with_copies = [n for n in notifications if channels_for(n.recipient)]
+        if not with_copies:
+            _mark_delivered(event)
+    if with_copies:
+        # Each copy's claim commits before it is sent (see the docstring).
+        for notification in with_copies:
+            send_copies(notification=notification)
+        _mark_delivered(event)
+    return notifications
+
+
+def _mark_delivered(event: CaseEvent) -> None:
+    """Take the event out of the sweep, unless a copy is still "sending"
+    (another run's, or one whose sender died): that keeps it in the sweep
+    until it is sent (see the module docstring). Idempotent."""
     unfinished = Delivery.objects.filter(
         notification__event=event, status=Delivery.Status.SENDING
     )
     if not unfinished.exists():
-        # A copy still "sending" (another run's, or one whose sender died)
-        # keeps the event in the sweep until it is sent (see the docstring).
-        DeliveredEvent.objects.get_or_create(
-            event=event, defaults={"delivered_at": timezone.now()}
+        DeliveredEvent.objects.bulk_create(
+            [DeliveredEvent(event=event, delivered_at=timezone.now())],
+            ignore_conflicts=True,
         )
-    return notifications
 
 
 def undelivered_events(
