@@ -1,10 +1,10 @@
 """The demo district's departments and people (demo only: fixed password)."""
 
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import services
+from portal.accounts.second_factor import backup_codes_create
 from portal.accounts.models import Department, User
 from portal.accounts.validators import resident_id_check_char
 
@@ -147,14 +147,7 @@ def demo_second_factor(user) -> str:
     backup code (each run); return the code."""
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
-    device, _created = StaticDevice.objects.get_or_create(
-        user=user, name="backup", defaults={"confirmed": True}
-    )
-    device.token_set.all().delete()
-    code = StaticToken.random_token()
-    StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=code) for _ in range(DEMO_BACKUP_CODE_USES)]
-    )
+    (code,) = backup_codes_create(user=user, count=1, uses=DEMO_BACKUP_CODE_USES)
     return code
 
 

@@ -6,9 +6,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from portal.accounts import backup_codes
 from portal.accounts.masking import mask_mobile, mask_resident_id
 from portal.crypto.fields import BlindIndexField, EncryptedTextField
 from portal.accounts.validators import (
@@ -298,3 +300,75 @@ class DepartmentUserObjectPermission(UserObjectPermissionBase):
 
 class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+
+class BackupCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's single-use backup codes for the second factor, kept
+    hashed (portal/accounts/backup_codes.py), unlike django-otp's static
+    device, which keeps them as they are. Repeated wrong codes are slowed
+    down as on the other devices."""
+
+    class Meta:
+        verbose_name = _("backup code device")
+        verbose_name_plural = _("backup code devices")
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token):
+        """Use up the code if it is one of this device's. django_otp's
+        verify_token() locks the device row first, so two requests cannot
+        both spend the same code."""
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = next(
+            (
+                code
+                for code in self.codes.all()
+                if backup_codes.matches(token, salt=code.salt, stored=code.digest)
+            ),
+            None,
+        )
+        if match is not None and BackupCode.objects.filter(pk=match.pk).delete()[0]:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+    def codes_create(self, *, count: int, uses: int = 1) -> list[str]:
+        """Replace the codes with `count` new ones and return them (the only
+        time they are seen). `uses` stores each code that many times: the
+        demo's printed code lets a newcomer in more than once."""
+        self.codes.all().delete()
+        codes = [backup_codes.new_code() for _ in range(count)]
+        rows = []
+        for code in codes:
+            for _use in range(uses):
+                salt = backup_codes.new_salt()
+                rows.append(
+                    BackupCode(
+                        device=self, salt=salt, digest=backup_codes.digest(code, salt)
+                    )
+                )
+        BackupCode.objects.bulk_create(rows)
+        return codes
+
+
+class BackupCode(models.Model):
+    """One unused backup code: a salt and HMAC-SHA256 of salt and code."""
+
+    device = models.ForeignKey(
+        BackupCodeDevice, on_delete=models.CASCADE, related_name="codes"
+    )
+    salt = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
+
+    def __str__(self):
+        return f"{self.device_id}:{self.pk}"

@@ -1,6 +1,7 @@
 """The second factor for staff (issue 7), with django-otp: a TOTP app on the
-phone, and single-use backup codes (django-otp's static plugin) for when the
-phone is not at hand.
+phone, and single-use backup codes for when the phone is not at hand, kept
+hashed (portal/accounts/backup_codes.py; django-otp's static plugin keeps
+them as they are).
 
 Staff (is_staff: clerks, leaders, committee, administrators) pass it after
 the password on every login; AccountSecurityMiddleware sends them to the
@@ -15,12 +16,20 @@ import segno
 from django.utils.safestring import mark_safe
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts.models import BackupCodeDevice
 
 TOTP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
+
+
+def needs_second_factor(user) -> bool:
+    """Who logs in with a second factor, on the site and at the API token
+    endpoint alike: staff (is_staff: clerks, leaders, grid workers, who are
+    clerks of their community, the committee, administrators)."""
+    return bool(user.is_authenticated and user.is_staff)
 
 
 def second_factor_required(request) -> bool:
@@ -32,8 +41,7 @@ def second_factor_required(request) -> bool:
     on every request: the admin's query budgets hold. A session belongs to
     one user (Django flushes it when another logs in), and ends when the
     user logs out anywhere (portal/accounts/sessions.py)."""
-    user = request.user
-    if not (user.is_authenticated and user.is_staff):
+    if not needs_second_factor(request.user):
         return False
     return not request.session.get(DEVICE_ID_SESSION_KEY)
 
@@ -41,8 +49,8 @@ def second_factor_required(request) -> bool:
 def has_confirmed_device(user) -> bool:
     return (
         TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or StaticDevice.objects.filter(
-            user=user, confirmed=True, token_set__isnull=False
+        or BackupCodeDevice.objects.filter(
+            user=user, confirmed=True, codes__isnull=False
         ).exists()
     )
 
@@ -52,12 +60,15 @@ def device_for_code(user, code: str):
     else is a backup code."""
     if code.isdigit() and len(code) == 6:
         return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+    return BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def check_code(user, code: str):
     """The device that accepts the code (a backup code is used up), or None.
     Each device slows down repeated failures (django-otp's throttling)."""
+    code = "".join(str(code or "").split()).lower()
+    if not code:
+        return None
     device = device_for_code(user, code)
     if device is None:
         return None
@@ -87,17 +98,16 @@ def confirm_enrolment(*, device: TOTPDevice) -> list[str]:
     return backup_codes_create(user=device.user)
 
 
-def backup_codes_create(*, user, count: int = BACKUP_CODE_COUNT) -> list[str]:
-    """Replace the user's backup codes with `count` new single-use ones."""
-    device, _created = StaticDevice.objects.get_or_create(
+def backup_codes_create(
+    *, user, count: int = BACKUP_CODE_COUNT, uses: int = 1
+) -> list[str]:
+    """Replace the user's backup codes with `count` new single-use ones and
+    return them: the only time they are seen, since only their hashes are
+    kept. (`uses` > 1 is for the demo's printed code only.)"""
+    device, _created = BackupCodeDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(count)]
-    StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=code) for code in codes]
-    )
-    return codes
+    return device.codes_create(count=count, uses=uses)
 
 
 def secret_for_typing(device: TOTPDevice) -> str:

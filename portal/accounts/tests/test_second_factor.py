@@ -9,11 +9,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
+from django.db import connection
+from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import second_factor
-from portal.accounts.models import Department
+from portal.accounts.models import BackupCode, Department
 from portal.accounts.second_factor_views import CODE_INVALID
 from portal.accounts.tests.factories import (
     ResidentFactory,
@@ -108,13 +109,51 @@ def test_a_backup_code_works_once(client, clerk, device):
     response = client.post(reverse("otp_verify"), {"code": codes[0].upper()})
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
-    assert not StaticToken.objects.filter(token=codes[0]).exists()
+    assert BackupCode.objects.filter(device__user=clerk).count() == len(codes) - 1
 
     again = Client()
     admin_login(again, clerk)
     response = again.post(reverse("otp_verify"), {"code": codes[0]})
     assert response.status_code == 200
     assert again.get(reverse("admin:index")).status_code == 302
+
+
+def test_backup_codes_are_stored_hashed_and_salted(clerk):
+    codes = second_factor.backup_codes_create(user=clerk)
+    assert len(set(codes)) == len(codes) == second_factor.BACKUP_CODE_COUNT
+    stored = list(BackupCode.objects.filter(device__user=clerk))
+    assert len(stored) == len(codes)
+    assert len({row.salt for row in stored}) == len(stored)
+    assert all(len(row.digest) == 64 for row in stored)
+    # Nothing in the database shows a code: not the rows, not any table.
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            dump = repr(cursor.fetchall()).lower()
+            assert not [code for code in codes if code in dump], table
+
+
+def test_backup_codes_survive_a_secret_key_rotation(clerk):
+    codes = second_factor.backup_codes_create(user=clerk)
+    old_key = settings_secret_key()
+    with override_settings(SECRET_KEY="n" * 50, SECRET_KEY_FALLBACKS=[old_key]):
+        assert second_factor.check_code(clerk, codes[0]) is not None
+    with override_settings(SECRET_KEY="m" * 50, SECRET_KEY_FALLBACKS=[]):
+        assert second_factor.check_code(clerk, codes[1]) is None
+
+
+def settings_secret_key() -> str:
+    from django.conf import settings
+
+    return settings.SECRET_KEY
+
+
+def test_new_backup_codes_replace_the_old_ones(clerk):
+    old = second_factor.backup_codes_create(user=clerk)
+    new = second_factor.backup_codes_create(user=clerk)
+    assert second_factor.check_code(clerk, old[0]) is None
+    assert second_factor.check_code(clerk, f" {new[0].upper()} ") is not None
+    assert second_factor.check_code(clerk, new[0]) is None
 
 
 def test_the_password_alone_never_reaches_the_admin(client, clerk, device):
