@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.accounts import services, tokens
+from portal.accounts.admin_grants import UserGrantsAdminMixin
 from portal.accounts.login_forms import AdminLoginForm
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
@@ -134,7 +135,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(UserGrantsAdminMixin, ReadOnlyHistoryAdmin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
+from portal.accounts import grants
 from portal.accounts.models import (
     Department,
     DepartmentLink,
@@ -95,6 +96,7 @@ def staff_member_add(
     *, user: User, department: Department, role: str = StaffMembership.Role.CLERK
 ) -> StaffMembership:
     """Make a user a clerk or leader of a department."""
+    grants.check_joins_group(user=user, group=department.group)
     membership, _created = StaffMembership.objects.update_or_create(
         user=user, department=department, defaults={"role": role}
     )
@@ -143,6 +145,7 @@ def committee_group() -> Group:
 def committee_member_add(*, user: User) -> None:
     """Give a user the committee's read-only view of every case."""
     group = committee_group()
+    grants.check_joins_group(user=user, group=group)
     user.groups.add(group)
     if not user.is_staff:
         user.is_staff = True
