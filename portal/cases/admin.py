@@ -32,6 +32,7 @@ from portal.accounts.models import (
 from portal.audit import services as audit
 from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
 from portal.cases import admin_views, policies, workflow
+from portal.cases.admin_records import RecordTable
 from portal.cases.history import diffed_fields
 from portal.cases.models import (
     OPEN_STATUSES,
@@ -426,7 +427,22 @@ class CaseEventInline(CaseInlineMixin, admin.TabularInline):
     ordering = ("created_at", "id")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        # The actor is shown by name: no identity number to decrypt.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor")
+            .defer("actor__resident_id")
+        )
+
+    @cached_property
+    def _kind_labels(self) -> dict:
+        return {kind: str(label) for kind, label in CaseEvent.Kind.choices}
+
+    def record_label(self, event) -> str:
+        """str(event), "<case id> <kind>", with the kinds' labels looked up
+        once (get_kind_display rebuilds its choices for every entry)."""
+        return f"{event.case_id} {self._kind_labels.get(event.kind, event.kind)}"
 
 
 class AttachmentInline(CaseInlineMixin, admin.TabularInline):
@@ -448,7 +464,12 @@ class AttachmentInline(CaseInlineMixin, admin.TabularInline):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("uploaded_by")
+            .defer("uploaded_by__resident_id")
+        )
 
 
 def person_summary(user) -> str:
@@ -505,7 +526,9 @@ class CaseAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     change_form_template = "admin/cases/case/change_form.html"
-    inlines = [AttachmentInline, CaseEventInline]
+    # The case's files and timeline: read-only inlines, drawn without forms
+    # by portal.cases.admin_records (render_change_form).
+    record_inlines = [AttachmentInline, CaseEventInline]
     readonly_fields = (
         "tracking_number",
         "kind",
@@ -582,7 +605,17 @@ class CaseAdmin(SimpleHistoryAdmin):
                 }
                 for action in admin_views.available_actions(request.user, obj)
             ]
+            context["case_record_tables"] = self.record_tables(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def record_tables(self, request, obj) -> list[RecordTable]:
+        site = self.admin_site
+        inlines = [inline(self.model, site) for inline in self.record_inlines]
+        return [
+            RecordTable(inline, request, obj)
+            for inline in inlines
+            if inline.has_view_permission(request, obj)
+        ]
 
     @admin.display(description=_("warning"), ordering="warning_colour")
     def colour(self, obj):
@@ -647,12 +680,16 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         # The admin answers an invisible case as a missing one (get_queryset
-        # is the selector); that refusal is an audit record.
+        # is the selector); that refusal is an audit record. A case found
+        # here was read through visible_cases, so has_view_permission need
+        # not ask the policy again.
         case = super().get_object(request, object_id, from_field)
         if case is None:
             audit.access_refused(
                 user=request.user, object_type="cases.case", object_id=object_id
             )
+        else:
+            _memo(request, ("view", case.pk), lambda: True)
         return case
 
     def history_view(self, request, object_id, extra_context=None):

@@ -1,0 +1,143 @@
+"""A case's files and timeline on its admin page, drawn in one pass.
+
+The case page is read-only, so its files and timeline were read-only tabular
+inlines: Django built a formset with a model form per entry (hidden inputs
+and all) and drew every cell through AdminReadonlyField. A case with a long
+history paid for that per entry, most of the page's time. RecordTable draws
+the same table (columns, values, links to the people, the yes/no icons, the
+same CSS classes) from the inline's definition and one query, without forms;
+nothing on it can be posted.
+"""
+
+from django.contrib.admin.templatetags.admin_list import _boolean_icon
+from django.contrib.admin.utils import (
+    display_for_field,
+    help_text_for_field,
+    label_for_field,
+    lookup_field,
+)
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.forms.models import _get_foreign_key
+from django.template.defaultfilters import linebreaksbr
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, formats, timezone
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+
+PK_MARK = "0pk0"  # stands for an id in a reversed change URL
+
+
+class RecordTable:
+    """The rows of one read-only inline (its model, fields, ordering and
+    queryset) for one parent object, as the admin's tabular inline shows
+    them in view mode."""
+
+    def __init__(self, inline, request, parent):
+        model = inline.model
+        fk = _get_foreign_key(type(parent), model, fk_name=inline.fk_name)
+        self.prefix = fk.remote_field.get_accessor_name(model=model).replace("+", "")
+        self.heading = capfirst(model._meta.verbose_name_plural)
+        self.columns = [
+            {
+                "name": name,
+                "label": capfirst(label_for_field(name, model, inline)),
+                "help_text": help_text_for_field(name, model),
+            }
+            for name in inline.get_fields(request, parent)
+            if name != fk.name
+        ]
+        self._inline = inline
+        self._empty = inline.get_empty_value_display()
+        self._datetime_format = formats.get_format("DATETIME_FORMAT")
+        self._links = {}
+        # The entry's name in the first column, as the inline shows it
+        # (str(row)); an inline may say it more cheaply (record_label).
+        self._label = getattr(inline, "record_label", str)
+        cells = [self._cell(column["name"]) for column in self.columns]
+        rows = inline.get_queryset(request).filter(**{fk.name: parent})
+        self.rows = [self._row(index, row, cells) for index, row in enumerate(rows)]
+
+    def _row(self, index, row, cells) -> str:
+        parts = [
+            f'<tr class="form-row has_original" id="{self.prefix}-{index}">'
+            f'<td class="original"><p>{escape(self._label(row))}</p></td>'
+        ]
+        for name, cell in cells:
+            parts.append(f'<td class="field-{name}"><p>{cell(row)}</p></td>')
+        parts.append('<td class="delete"></td></tr>')
+        return mark_safe("".join(parts))
+
+    def _link(self, related) -> str:
+        """A related object as a link to its admin page, as AdminReadonlyField
+        shows one (one reverse() per related model, not per row)."""
+        opts = related._meta
+        key = (opts.app_label, opts.model_name)
+        if key not in self._links:
+            try:
+                url = reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[PK_MARK],
+                    current_app=self._inline.admin_site.name,
+                )
+            except NoReverseMatch:
+                url = None
+            self._links[key] = url and escape(url).partition(PK_MARK)
+        link = self._links[key]
+        if link is None:
+            return escape(str(related))
+        head, _mark, tail = link
+        return f'<a href="{head}{related.pk}{tail}">{escape(str(related))}</a>'
+
+    def _cell(self, name):
+        """(name, function of a row giving its cell's HTML), the way
+        AdminReadonlyField.contents shows the value."""
+        model, empty = self._inline.model, self._empty
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or field.auto_created:
+
+            def cell(row):
+                _f, attr, value = lookup_field(name, row, self._inline)
+                if getattr(attr, "boolean", False):
+                    return _boolean_icon(value)
+                if hasattr(value, "__html__"):
+                    return conditional_escape(value)
+                return linebreaksbr(value)
+
+            return name, cell
+        if field.is_relation:
+
+            def cell(row):
+                related = getattr(row, field.name)
+                return empty if related is None else self._link(related)
+
+            return name, cell
+        attname = field.attname
+        if isinstance(field, models.BooleanField):
+            icons = {True: _boolean_icon(True), False: _boolean_icon(False)}
+            return name, lambda row: icons.get(
+                getattr(row, attname), _boolean_icon(None)
+            )
+        if field.flatchoices:
+            labels = {value: str(label) for value, label in field.flatchoices}
+            return name, lambda row: linebreaksbr(
+                labels.get(getattr(row, attname), empty)
+            )
+        if isinstance(field, models.DateTimeField):
+            datetime_format = self._datetime_format
+
+            def cell(row):
+                value = getattr(row, attname)
+                if value is None:
+                    return empty
+                local = timezone.template_localtime(value)
+                return escape(dateformat.format(local, datetime_format))
+
+            return name, cell
+        return name, lambda row: linebreaksbr(
+            display_for_field(getattr(row, attname), field, empty)
+        )

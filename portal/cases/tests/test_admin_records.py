@@ -1,0 +1,74 @@
+"""The case page's files and timeline are drawn without forms
+(portal.cases.admin_records); each cell must be what Django's read-only
+inline showed, and only staff who may read the internal entries see them."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import AdminReadonlyField
+from django.test import RequestFactory
+from django.urls import reverse
+
+from portal.cases import workflow
+from portal.cases.admin import AttachmentInline, CaseEventInline
+from portal.cases.admin_records import RecordTable
+from portal.cases.models import Case, CaseEvent
+from portal.cases.tests.factories import file_case, pdf_upload
+
+
+@pytest.fixture
+def busy_case(category, people):
+    case = file_case(category, people["owner"], files=[pdf_upload("房产证.pdf")])
+    workflow.accept_case(case=case, actor=people["clerk"], note="已受理\n第二行 <b>")
+    workflow.assign_case(case=case, actor=people["clerk"], assignee=people["clerk2"])
+    return Case.objects.get(pk=case.pk)
+
+
+def django_cells(inline, request, case, row) -> list[str]:
+    """What Django's tabular inline drew in each cell of the row."""
+    form = inline.get_formset(request, case).form(instance=row)
+    return [
+        str(AdminReadonlyField(form, name, False, model_admin=inline).contents())
+        for name in inline.fields
+    ]
+
+
+@pytest.mark.parametrize("inline_class", [AttachmentInline, CaseEventInline])
+def test_cells_are_what_the_inline_showed(busy_case, people, inline_class):
+    request = RequestFactory().get("/")
+    request.user = people["clerk"]
+    inline = inline_class(Case, admin.site)
+    table = RecordTable(inline, request, busy_case)
+    rows = list(inline.get_queryset(request).filter(case=busy_case))
+    assert len(table.rows) == len(rows) > 0
+    for drawn, row in zip(table.rows, rows, strict=True):
+        cells = django_cells(inline, request, busy_case, row)
+        for name, cell in zip(inline.fields, cells, strict=True):
+            assert f'<td class="field-{name}"><p>{cell}</p></td>' in drawn
+        assert f"<p>{row}</p>" in drawn  # the entry's name, as Django showed it
+    assert [column["name"] for column in table.columns] == list(inline.fields)
+
+
+def test_timeline_label_is_the_entry_name_for_every_kind(busy_case):
+    inline = CaseEventInline(Case, admin.site)
+    for kind in CaseEvent.Kind.values:
+        event = CaseEvent(case_id=busy_case.pk, kind=kind)
+        assert inline.record_label(event) == str(event)
+
+
+def test_page_shows_files_and_timeline_to_staff_only(client, busy_case, people):
+    url = reverse("admin:cases_case_change", args=[busy_case.pk])
+    client.force_login(people["clerk"])
+    body = client.get(url).content.decode()
+    assert 'id="events-group"' in body and 'id="attachments-group"' in body
+    assert "房产证.pdf" in body
+    assert "已受理<br>第二行 &lt;b&gt;" in body  # escaped, line breaks kept
+    assert str(people["clerk2"]) in body  # the assignment's internal note
+    assert reverse("admin:accounts_user_change", args=[people["clerk"].pk]) in body
+    assert body.count('class="field-kind"') == busy_case.events.count()
+    # Nothing on the case page can be posted back as a formset.
+    assert "events-TOTAL_FORMS" not in body
+    # The committee reads it; a clerk of another bureau does not find it.
+    client.force_login(people["committee"])
+    assert 'id="events-group"' in client.get(url).content.decode()
+    client.force_login(people["other_clerk"])
+    assert client.get(url).status_code in (302, 404)
