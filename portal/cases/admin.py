@@ -12,7 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import path
@@ -28,6 +28,7 @@ from portal.accounts.models import (
     DepartmentGroupObjectPermission,
     DepartmentLink,
     DepartmentUserObjectPermission,
+    User,
 )
 from portal.audit import services as audit
 from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
@@ -44,7 +45,8 @@ from portal.cases.models import (
 )
 from portal.cases.selectors import (
     VIEW_DEPARTMENT_PERMS,
-    case_search_q,
+    BigramMatch,
+    InSubquery,
     sees_all_cases,
     visible_cases,
 )
@@ -123,6 +125,49 @@ def filter_departments(user):
     return Department.objects.filter(
         Exists(links.filter(ancestor_id__in=granted[0]))
         | Exists(links.filter(ancestor_id__in=granted[1]))
+    )
+
+
+class HasBigrams(Func):
+    """``yiwang_bigrams(column) @> yiwang_bigrams(word)``: the condition the
+    bigram index answers (migration cases/0003), alone (PostgreSQL; TRUE
+    elsewhere, where there is no such index)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, word: str):
+        self.word = word
+        super().__init__(F(column))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "1 = 1", ()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column_sql, params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"yiwang_bigrams({column_sql}) @> yiwang_bigrams(%s)",
+            (*params, self.word),
+        )
+
+
+def search_word_q(word: str) -> Q:
+    """Cases whose title holds the word, or whose applicant's name does: the
+    rows of portal.cases.selectors.case_search_q, written so that PostgreSQL
+    computes no bigrams per row.
+
+    case_search_q reads ``(bigrams(title) @> w AND title ILIKE %w%) OR
+    applicant IN names``; the planner finds the rows with the bigram index,
+    then checks that whole condition again on each of them, computing the
+    title's bigrams for every hit (about 35 µs each: 100 ms for the 2,700
+    titles with 噪声 that one unit sees at 100k cases). Written as ``(A OR
+    N) AND (B OR N)``, the same rows (A AND B OR N), the first part is the
+    index's own condition, which the bitmap scan does not check again, and
+    only the cheap ``LIKE`` of the second is checked per row."""
+    names = User.objects.filter(BigramMatch("real_name", word)).values("pk")
+    by_name = Q(InSubquery("applicant_id", names))
+    return (Q(HasBigrams("title", word)) | by_name) & (
+        Q(title__icontains=word) | by_name
     )
 
 
@@ -590,7 +635,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         if TRACKING_NUMBER.match(term):
             return queryset.filter(tracking_number=term), False
         for word in term.split():
-            queryset = queryset.filter(case_search_q(word))
+            queryset = queryset.filter(search_word_q(word))
         return queryset, False
 
     def render_change_form(

@@ -489,3 +489,18 @@ def test_search_finds_a_two_character_word_in_titles_and_names(client, cases, pe
     assert listed(client.get(CHANGELIST, {"q": "%"})) == set()
     # A title the clerk may not see is not found.
     assert listed(client.get(CHANGELIST, {"q": "退款"})) == set()
+
+
+def test_search_finds_the_same_cases_as_the_selector(client, cases, people, category):
+    """The admin's search condition (search_word_q, written for the bigram
+    index's sake) finds exactly the cases of case_search_q."""
+    from portal.cases.admin import search_word_q
+    from portal.cases.selectors import case_search_q
+
+    file_case(category, people["owner"], title="ABC噪声扰民")
+    file_case(category, people["other_resident"], title="abc 路灯")
+    words = ["漏水", "噪声", "abc", "ABC", "路", people["owner"].real_name, "%", "无此词"]
+    for word in words:
+        expected = set(Case.objects.filter(case_search_q(word)).values_list("pk"))
+        found = set(Case.objects.filter(search_word_q(word)).values_list("pk"))
+        assert found == expected, word
