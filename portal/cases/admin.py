@@ -664,7 +664,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("warning"), ordering="warning_colour")
     def colour(self, obj):
-        return Colour(obj.warning_colour).label
+        return str(Colour(obj.warning_colour).label)
 
     @admin.display(description=_("applicant"), ordering="applicant__real_name")
     def applicant_column(self, obj):

@@ -23,7 +23,8 @@ from django.contrib.admin.utils import display_for_field, display_for_value
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -33,7 +34,27 @@ register = template.Library()
 PK_MARK = "0pk0"  # stands for a row's id in the one reversed change URL
 
 
-def _field_cell(field, empty, datetime_format):
+def _datetime_formatter(format_string):
+    """dateformat.format(value, format_string) with the format parsed once,
+    for the many times of one page."""
+    pieces = []
+    for index, piece in enumerate(re_formatchars.split(str(format_string))):
+        if index % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, re_escaped.sub(r"\1", piece)))
+
+    def format_value(value) -> str:
+        formatter = DateFormat(value)
+        return "".join(
+            str(getattr(formatter, piece)()) if is_code else piece
+            for is_code, piece in pieces
+        )
+
+    return format_value
+
+
+def _field_cell(field, empty, format_datetime):
     """How one model field of the row is shown, as display_for_field shows it,
     with the common kinds (relations, choices, times, text) done directly."""
     if field.is_relation:
@@ -49,14 +70,13 @@ def _field_cell(field, empty, datetime_format):
         labels = {value: str(label) for value, label in field.flatchoices}
         return lambda row: labels.get(getattr(row, attname), empty)
     if isinstance(field, models.DateTimeField):
-        # formats.localize(template_localtime(value)), the format looked up once.
+        # formats.localize(template_localtime(value)), the format read once.
 
         def cell(row):
             value = getattr(row, attname)
             if value is None:
                 return empty
-            local = timezone.template_localtime(value)
-            return dateformat.format(local, datetime_format)
+            return format_datetime(timezone.template_localtime(value))
 
         return cell
     if isinstance(field, models.CharField | models.TextField):
@@ -108,7 +128,7 @@ class RowPlan:
         empty = model_admin.get_empty_value_display()
         opts = cl.model._meta
         links = cl.list_display_links
-        datetime_format = formats.get_format("DATETIME_FORMAT")
+        format_datetime = _datetime_formatter(formats.get_format("DATETIME_FORMAT"))
         self.columns = []
         first_link = True
         for index, name in enumerate(cl.list_display):
@@ -123,7 +143,7 @@ class RowPlan:
             if field is None or field.auto_created:
                 cell = _callable_cell(name, model_admin, empty)
             else:
-                cell = _field_cell(field, empty, datetime_format)
+                cell = _field_cell(field, empty, format_datetime)
                 if isinstance(
                     field, models.DateField | models.TimeField | models.ForeignKey
                 ):
