@@ -223,19 +223,36 @@ def leadable_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(_department_grant(user, ("lead_cases_of",)))
 
 
+# What a row of the resident's list shows (portal.cases.views.case_list):
+# no descriptions, details, replies or service guides are read for a list.
+LIST_COLUMNS = (
+    "id",
+    "tracking_number",
+    "title",
+    "status",
+    "stage",
+    "stage_due_at",
+    "submitted_at",
+    "category__name",
+    "department__name",
+)
+
+
 def case_list_for_user(user) -> QuerySet[Case]:
     """The visible cases with what a list row shows, joined once."""
-    return visible_cases(user).select_related("category", "department")
+    return (
+        visible_cases(user)
+        .select_related("category", "department")
+        .only(*LIST_COLUMNS)
+    )
 
 
 def case_get_for_user(*, user, pk) -> Case:
     """One visible case, or 404 exactly as if it did not exist."""
     try:
-        return (
-            visible_cases(user)
-            .select_related("category", "department", "applicant", "assignee")
-            .get(pk=pk)
-        )
+        # Not the applicant or assignee: no page that starts here shows them,
+        # and reading a user decrypts their identity number.
+        return visible_cases(user).select_related("category", "department").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError) as error:
         # The one place the site refuses a case: recorded here, on the
         # refusal path only (the success path makes no extra query).

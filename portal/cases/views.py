@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +23,7 @@ from portal.audit import services as audit
 from portal.cases import policies, workflow
 from portal.cases.forms import ACTION_FORMS, FIELD_FOR_CODE, show_workflow_error
 from portal.cases.history import case_history_rows
-from portal.cases.models import Case, CaseStatus
+from portal.cases.models import Case, CaseEvent, CaseStatus, Stage
 from portal.cases.selectors import (
     case_get_for_user,
     case_list_for_user,
@@ -53,13 +54,36 @@ DONE = {
 S = CaseStatus
 
 
+STATUS_LABELS = dict(CaseStatus.choices)
+STAGE_LABELS = dict(Stage.choices)
+COLOUR_LABELS = dict(Colour.choices)
+EVENT_KIND_LABELS = dict(CaseEvent.Kind.choices)
+
+
+def _shown_time(value: datetime.datetime | None) -> tuple[str, str]:
+    """An instant as the templates' date filters show it (ISO 8601 for the
+    datetime attribute, "Y-m-d H:i" for the text), in the current time zone."""
+    if value is None:
+        return "", ""
+    local = timezone.localtime(value)
+    return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+
+
 @login_required
 @require_GET
 def case_list(request):
+    """The applicant's matters, newest first. What a row shows is worked out
+    here, once per row, rather than by the template (labels from the choices,
+    the link, the due time): the page is read often and its rows are many."""
     cases = with_warning_colour(case_list_for_user(request.user))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    detail = reverse("cases:detail", args=[0]).removesuffix("0/")
     for case in page:
-        case.warning_label = Colour(case.warning_colour).label
+        case.url = f"{detail}{case.pk}/"
+        case.status_label = STATUS_LABELS.get(case.status, case.status)
+        case.stage_label = STAGE_LABELS.get(case.stage, case.stage)
+        case.warning_label = COLOUR_LABELS[case.warning_colour]
+        case.due_iso, case.due_text = _shown_time(case.stage_due_at)
     return render(request, "cases/list.html", {"page": page})
 
 
@@ -110,7 +134,15 @@ def detail_rows(case: Case) -> list[tuple[str, object]]:
 
 def _render_detail(request, case: Case, failed_form=None):
     internal = policies.can_view_internal(request.user, case)
-    timeline = full_timeline(case) if internal else public_timeline(case)
+    # The page names no actor: the entries are read without their users.
+    timeline = list(
+        (full_timeline(case) if internal else public_timeline(case)).select_related(
+            None
+        )
+    )
+    for event in timeline:
+        event.kind_label = EVENT_KIND_LABELS.get(event.kind, event.kind)
+        event.time_iso, event.time_text = _shown_time(event.created_at)
     attachments = case.attachments.all()
     if not internal:
         attachments = attachments.filter(is_internal=False)

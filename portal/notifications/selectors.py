@@ -4,6 +4,7 @@ from anything beat remembers)."""
 
 import datetime
 
+from django.db import connections, router
 from django.db.models import Case as When_
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value, When
 
@@ -20,9 +21,25 @@ def inbox(user) -> QuerySet[Notification]:
 
 
 def unread_count(user) -> int:
+    """The inbox badge of every page: one COUNT on the index
+    (recipient, read_at). Written as SQL because it runs on every page and
+    Django took longer to build the query than the database to answer it;
+    the same as ``inbox(user).filter(read_at__isnull=True).count()`` (a test
+    compares them)."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    meta = Notification._meta
+    recipient = meta.get_field("recipient").column
+    read_at = meta.get_field("read_at").column
+    connection = connections[router.db_for_read(Notification)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {quote(meta.db_table)} "
+            f"WHERE {quote(recipient)} = %s AND {quote(read_at)} IS NULL",
+            [user.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def notification_get_for_user(*, user, pk) -> Notification:

@@ -99,6 +99,11 @@ def test_my_matters_lists_own_cases_newest_first_with_stage_due_and_colour(
     # The older one is in the last fifth of its time: orange; the new one blue.
     assert html.count("colour-orange") == 1 and html.count("colour-blue") == 1
     assert shown(Colour.ORANGE.label) in html and shown(Colour.BLUE.label) in html
+    # The rows are worked out in the view: the same link and times the model
+    # and the date filters give.
+    assert f'href="{older.get_absolute_url()}"' in html
+    assert 'datetime="2025-03-10T23:59:59.999999+08:00"' in html
+    assert shown(category.name) in html and shown(category.department.name) in html
 
 
 def test_my_matters_is_paginated(owner_client, category, people):
@@ -148,6 +153,11 @@ def test_detail_shows_the_public_timeline_only(owner_client, accepted, people):
     assert "内部说明" not in html
     assert str(people["clerk2"]) not in html
     assert all(event.is_public for event in response.context["timeline"])
+    submitted = response.context["timeline"][0]
+    assert shown(CaseEvent.Kind.SUBMITTED.label) in html
+    local = timezone.localtime(submitted.created_at)
+    assert f'<time datetime="{local.isoformat()}">' in html
+    assert local.strftime("%Y-%m-%d %H:%M") in html
 
 
 def test_staff_of_the_department_see_the_internal_entries(client, accepted, people):

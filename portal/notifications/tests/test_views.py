@@ -155,3 +155,14 @@ def test_preferences_page_saves_the_choice(client, alice):
     preference = NotificationPreference.objects.get(user=alice)
     assert (preference.sms, preference.email) == (False, True)
     assert services.channels_for(alice) == {}
+
+
+def test_unread_count_is_the_inboxs_unread_messages(alice, bob):
+    """unread_count is written as SQL for speed; it counts what the ORM would."""
+    for read in (False, False, True):
+        message(alice, read=read)
+    message(bob)
+    for user in (alice, bob):
+        expected = selectors.inbox(user).filter(read_at__isnull=True).count()
+        assert selectors.unread_count(user) == expected
+    assert selectors.unread_count(alice) == 2
