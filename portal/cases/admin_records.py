@@ -21,12 +21,33 @@ from django.db import models
 from django.forms.models import _get_foreign_key
 from django.template.defaultfilters import linebreaksbr
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 PK_MARK = "0pk0"  # stands for an id in a reversed change URL
+
+
+def datetime_formatter(format_string):
+    """dateformat.format(value, format_string) with the format parsed once,
+    for the many times of one page."""
+    pieces = []
+    for index, piece in enumerate(re_formatchars.split(str(format_string))):
+        if index % 2:
+            pieces.append((True, piece))
+        elif piece:
+            pieces.append((False, re_escaped.sub(r"\1", piece)))
+
+    def format_value(value) -> str:
+        formatter = DateFormat(value)
+        return "".join(
+            str(getattr(formatter, piece)()) if is_code else piece
+            for is_code, piece in pieces
+        )
+
+    return format_value
 
 
 class RecordTable:
@@ -50,7 +71,8 @@ class RecordTable:
         ]
         self._inline = inline
         self._empty = inline.get_empty_value_display()
-        self._datetime_format = formats.get_format("DATETIME_FORMAT")
+        datetime_format = formats.get_format("DATETIME_FORMAT")
+        self._format_datetime = datetime_formatter(datetime_format)
         self._links = {}
         # The entry's name in the first column, as the inline shows it
         # (str(row)); an inline may say it more cheaply (record_label).
@@ -118,24 +140,21 @@ class RecordTable:
             return name, cell
         attname = field.attname
         if isinstance(field, models.BooleanField):
-            icons = {True: _boolean_icon(True), False: _boolean_icon(False)}
-            return name, lambda row: icons.get(
-                getattr(row, attname), _boolean_icon(None)
-            )
+            icons = {value: _boolean_icon(value) for value in (True, False, None)}
+            return name, lambda row: icons[getattr(row, attname)]
         if field.flatchoices:
             labels = {value: str(label) for value, label in field.flatchoices}
             return name, lambda row: linebreaksbr(
                 labels.get(getattr(row, attname), empty)
             )
         if isinstance(field, models.DateTimeField):
-            datetime_format = self._datetime_format
+            format_datetime = self._format_datetime
 
             def cell(row):
                 value = getattr(row, attname)
                 if value is None:
                     return empty
-                local = timezone.template_localtime(value)
-                return escape(dateformat.format(local, datetime_format))
+                return escape(format_datetime(timezone.template_localtime(value)))
 
             return name, cell
         return name, lambda row: linebreaksbr(

@@ -24,34 +24,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from portal.cases.admin_records import datetime_formatter
+
 register = template.Library()
 
 PK_MARK = "0pk0"  # stands for a row's id in the one reversed change URL
-
-
-def _datetime_formatter(format_string):
-    """dateformat.format(value, format_string) with the format parsed once,
-    for the many times of one page."""
-    pieces = []
-    for index, piece in enumerate(re_formatchars.split(str(format_string))):
-        if index % 2:
-            pieces.append((True, piece))
-        elif piece:
-            pieces.append((False, re_escaped.sub(r"\1", piece)))
-
-    def format_value(value) -> str:
-        formatter = DateFormat(value)
-        return "".join(
-            str(getattr(formatter, piece)()) if is_code else piece
-            for is_code, piece in pieces
-        )
-
-    return format_value
 
 
 def _field_cell(field, empty, format_datetime):
@@ -128,7 +109,7 @@ class RowPlan:
         empty = model_admin.get_empty_value_display()
         opts = cl.model._meta
         links = cl.list_display_links
-        format_datetime = _datetime_formatter(formats.get_format("DATETIME_FORMAT"))
+        format_datetime = datetime_formatter(formats.get_format("DATETIME_FORMAT"))
         self.columns = []
         first_link = True
         for index, name in enumerate(cl.list_display):
