@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""What one request costs in the server's own process, without wrk or queueing.
+
+Calls the WSGI application directly (as gunicorn's sync worker does) with the
+bench's environment (bench/run.py ``server_env``: production settings), one
+request at a time, and reports the median wall time, Python CPU time and
+database time per request for:
+
+- ``bare``: /bench/bare/ without a session (the yardstick),
+- ``bare_session``: /bench/bare/ with a logged-in resident's session,
+- ``my_matters``: the resident's "my matters" (/cases/).
+
+Then, for ``bare_session``, what each middleware adds: the same request with
+that one middleware left out (a middleware that later ones need, such as the
+session or authentication middleware, is left out together with them).
+
+    BENCH_DB=yiwang_bench_100k .venv/bin/python bench/overhead.py
+    BENCH_PROFILE=my_matters .venv/bin/python bench/overhead.py   # + pyinstrument
+
+A measurement tool for the bench's notes; it writes nothing but the sessions
+its requests write (one login per user, as the bench's own logins do).
+"""
+
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import server_env  # noqa: E402
+
+DB = os.environ.get("BENCH_DB", "yiwang_bench_100k")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
+RESIDENT = os.environ.get("BENCH_RESIDENT", "bench_resident_00")
+os.environ.update(server_env(DB))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+
+# Middleware that later middleware or the page need: leaving one out leaves
+# out those too.
+DEPENDENTS = {
+    "django.contrib.sessions.middleware.SessionMiddleware": {
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "portal.accounts.middleware.AccountSecurityMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "axes.middleware.AxesMiddleware",
+    },
+    "django.contrib.auth.middleware.AuthenticationMiddleware": {
+        "portal.accounts.middleware.AccountSecurityMiddleware",
+        "axes.middleware.AxesMiddleware",
+    },
+}
+
+
+def environ(path: str, cookie: str = "") -> dict:
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8765",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:8765",
+        "HTTP_COOKIE": cookie,
+        "HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
+def session_cookie(username: str) -> str:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=username))
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+def measure(app, path: str, cookie: str = "", repeat: int = REPEAT) -> dict:
+    statuses = set()
+    walls, cpus, dbs, queries = [], [], [], []
+    spent = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    with connection.execute_wrapper(timed):
+        for index in range(repeat + 10):
+            spent.clear()
+            wall, cpu = time.perf_counter(), time.process_time()
+            status = []
+            body = app(environ(path, cookie), lambda s, h, e=None: status.append(s))
+            for _chunk in body:
+                pass
+            if hasattr(body, "close"):
+                body.close()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            statuses.add(status[0])
+            if index < 10:  # warm-up
+                continue
+            walls.append(wall * 1000)
+            cpus.append(cpu * 1000)
+            dbs.append(sum(spent) * 1000)
+            queries.append(len(spent))
+    return {
+        "status": ",".join(sorted(statuses)),
+        "wall_ms": round(statistics.median(walls), 2),
+        "cpu_ms": round(statistics.median(cpus), 2),
+        "db_ms": round(statistics.median(dbs), 2),
+        "queries": statistics.median(queries),
+    }
+
+
+def without(middleware: str) -> list[str]:
+    gone = {middleware} | DEPENDENTS.get(middleware, set())
+    return [m for m in settings.MIDDLEWARE if m not in gone]
+
+
+VARIANTS = {
+    "db sessions, health check": {
+        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "health": True,
+    },
+    "cached_db sessions, health check": {
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "health": True,
+    },
+    "cached_db sessions, no health check": {
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "health": False,
+    },
+}
+
+
+def compare(cases: dict, rounds: int) -> None:
+    """Each variant of the session engine and the connection health check,
+    interleaved round by round so that the machine's load falls on all of
+    them alike; medians of the rounds' medians."""
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        print("\n(no shared cache: set CACHE_URL to compare session engines)")
+        return
+    table = {(v, c): [] for v in VARIANTS for c in cases}
+    for _round in range(rounds):
+        for variant, options in VARIANTS.items():
+            connection.settings_dict["CONN_HEALTH_CHECKS"] = options["health"]
+            with override_settings(SESSION_ENGINE=options["SESSION_ENGINE"]):
+                app = WSGIHandler()
+                for name, (path, jar) in cases.items():
+                    result = measure(app, path, jar, REPEAT // rounds)
+                    table[variant, name].append(result)
+    print(f"\nSession engine and health check ({rounds} interleaved rounds):")
+    print("| variant | request | wall ms | Python CPU ms | database ms | queries |")
+    print("|---|---|---|---|---|---|")
+    for (variant, name), results in table.items():
+        pick = {
+            key: statistics.median(r[key] for r in results)
+            for key in ("wall_ms", "cpu_ms", "db_ms", "queries")
+        }
+        print(
+            f"| {variant} | {name} | {pick['wall_ms']:.2f} | {pick['cpu_ms']:.2f} "
+            f"| {pick['db_ms']:.2f} | {pick['queries']:g} |"
+        )
+
+
+def main() -> None:
+    cookie = session_cookie(RESIDENT)
+    app = WSGIHandler()
+    cases = {
+        "bare": ("/bench/bare/", ""),
+        "bare_session": ("/bench/bare/", cookie),
+        "my_matters": ("/cases/", cookie),
+    }
+    print(f"database {DB}, {REPEAT} requests each, load {os.getloadavg()[0]:.2f}")
+    print(
+        f"SESSION_ENGINE {settings.SESSION_ENGINE}, "
+        f"CONN_HEALTH_CHECKS {connection.settings_dict['CONN_HEALTH_CHECKS']}, "
+        f"cache {settings.CACHES['default']['BACKEND']}"
+    )
+    print("| request | status | wall ms | Python CPU ms | database ms | queries |")
+    print("|---|---|---|---|---|---|")
+    full = {}
+    for name, (path, jar) in cases.items():
+        full[name] = r = measure(app, path, jar)
+        print(
+            f"| {name} | {r['status']} | {r['wall_ms']} | {r['cpu_ms']} "
+            f"| {r['db_ms']} | {r['queries']:g} |"
+        )
+    if os.environ.get("BENCH_COMPARE", "1") != "0":
+        compare({k: v for k, v in cases.items() if k != "bare"}, 5)
+    if os.environ.get("BENCH_MIDDLEWARE", "1") != "0":
+        print("\nWhat each middleware adds to bare_session (left out; CPU time, which")
+        print("a shared machine disturbs less than wall time):")
+        print("| middleware left out | wall ms | CPU ms | CPU ms saved | queries |")
+        print("|---|---|---|---|---|")
+        for middleware in ["(none: the full stack again)", *settings.MIDDLEWARE]:
+            with override_settings(MIDDLEWARE=without(middleware)):
+                r = measure(WSGIHandler(), "/bench/bare/", cookie, REPEAT // 2)
+            saved = full["bare_session"]["cpu_ms"] - r["cpu_ms"]
+            print(
+                f"| {middleware} | {r['wall_ms']} | {r['cpu_ms']} | {saved:.2f} "
+                f"| {r['queries']:g} |"
+            )
+    target = os.environ.get("BENCH_PROFILE")
+    if target:
+        from pyinstrument import Profiler
+
+        path, jar = cases[target]
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        measure(app, path, jar, 100)
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
