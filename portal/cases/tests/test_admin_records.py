@@ -4,6 +4,8 @@ inline showed, and only staff who may read the internal entries see them."""
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.contrib.admin.helpers import AdminReadonlyField
 from django.test import RequestFactory
 from django.urls import reverse
@@ -11,6 +13,7 @@ from django.urls import reverse
 from portal.cases import workflow
 from portal.cases.admin import AttachmentInline, CaseEventInline
 from portal.cases.admin_records import RecordTable
+from portal.cases.attachments import check_upload, store_attachment
 from portal.cases.models import Case, CaseEvent
 from portal.cases.tests.factories import file_case, pdf_upload
 
@@ -72,3 +75,32 @@ def test_page_shows_files_and_timeline_to_staff_only(client, busy_case, people):
     assert 'id="events-group"' in client.get(url).content.decode()
     client.force_login(people["other_clerk"])
     assert client.get(url).status_code in (302, 404)
+
+
+def test_case_page_queries_do_not_grow_with_files_or_entries(
+    client, category, people, django_assert_num_queries
+):
+    case = file_case(category, people["owner"], files=[pdf_upload("a.pdf")])
+    workflow.accept_case(case=case, actor=people["clerk"])
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    client.force_login(people["clerk"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for index in range(6):
+        assignee = people["clerk2"] if index % 2 else people["clerk"]
+        workflow.assign_case(case=case, actor=people["clerk"], assignee=assignee)
+    for name in ("b.pdf", "c.pdf"):
+        upload = pdf_upload(name)
+        content_type, sha256 = check_upload(upload)
+        store_attachment(
+            case=case,
+            upload=upload,
+            content_type=content_type,
+            sha256=sha256,
+            uploaded_by=people["clerk"],
+        )
+    with django_assert_num_queries(len(small)):
+        body = client.get(url).content.decode()
+    assert body.count('class="field-download"') == 3
+    assert body.count('class="field-kind"') == case.events.count() >= 8
