@@ -129,7 +129,14 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "resident_id" in update_fields:
             kwargs["update_fields"] = {*update_fields, "resident_id_index"}
+        password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            # A new password ends the other web sessions (the session auth
+            # hash includes it) and the phone app's logins.
+            from portal.accounts.tokens import api_tokens_revoke
+
+            api_tokens_revoke(user=self)
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

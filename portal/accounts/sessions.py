@@ -40,8 +40,12 @@ def on_logout(sender, request, user, **kwargs):
 def end_all_sessions(user) -> None:
     """End every session of the user, on every device, with any session
     backend: the session auth hash changes (see User.get_session_auth_hash)
-    and Django drops each session whose stored hash no longer matches."""
+    and Django drops each session whose stored hash no longer matches. The
+    phone app's logins (API refresh tokens) end too."""
+    from portal.accounts.tokens import api_tokens_revoke
+
     user.rotate_session_token()
+    api_tokens_revoke(user=user)
 
 
 def timed_out(request, now: int | None = None) -> bool:

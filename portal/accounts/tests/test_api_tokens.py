@@ -139,3 +139,65 @@ def test_a_clerk_cannot_revoke_tokens(client, worker):
     )
     assert response.status_code == 403
     assert refresh(phone["refresh"]).status_code == 200
+
+
+# Logging out or changing the password ends every other session of the user
+# (issue 7), the phone app's logins included.
+
+NEW_PASSWORD = "another-long-pass-2027"
+
+
+def test_logging_out_on_the_site_ends_the_phone_logins(worker):
+    phone = log_in()
+    browser = Client()
+    browser.force_login(worker)
+    browser.post(reverse("logout"))
+    assert refresh(phone["refresh"]).status_code == 401
+
+
+def test_a_new_password_ends_the_phone_logins(worker):
+    phone = log_in()
+    browser = Client()
+    browser.force_login(worker)
+    response = browser.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert refresh(phone["refresh"]).status_code == 401
+    # The browser that changed it goes on; a new phone login works.
+    assert browser.get(reverse("cases:list")).status_code == 200
+    assert log_in_with(NEW_PASSWORD)
+
+
+def log_in_with(password):
+    response = APIClient().post(
+        reverse("api:token"), {"username": "worker", "password": password}
+    )
+    return response.status_code == 200
+
+
+def test_logging_out_on_a_phone_ends_every_other_session(worker):
+    phone, other_phone = log_in(), log_in()
+    bystander = ResidentFactory(username="bystander")
+    theirs = log_in("bystander")
+    browser = Client()
+    browser.force_login(worker)
+    response = APIClient().post(
+        reverse("api:logout"), {"refresh": phone["refresh"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert refresh(phone["refresh"]).status_code == 401
+    assert refresh(other_phone["refresh"]).status_code == 401
+    assert browser.get(reverse("cases:list")).status_code == 302
+    assert refresh(theirs["refresh"]).status_code == 200
+    assert bystander.is_active
+    # A token that is not valid logs nobody out.
+    response = APIClient().post(
+        reverse("api:logout"), {"refresh": "not-a-token"}, format="json"
+    )
+    assert response.status_code == 401
