@@ -36,8 +36,10 @@ worker: migrate
 beat: migrate
 	$(BIN)/celery -A portal beat --loglevel=info
 
-# Measures every page against a bare view at 100k and 1M cases (BENCH_SIZES);
-# seeds yiwang_bench_<size> on first use. Reports, never fails on a target.
+# Measures every page against a bare view at 100k and 1M cases (BENCH_SIZES,
+# e.g. "10m"); seeds yiwang_bench_<size> on first use; the report keeps the
+# sizes not measured in this run. Reports, never fails on a target. The
+# options (BENCH_*) are in docs/benchmarks.md, "How to run".
 bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(PY) bench/run.py

@@ -27,18 +27,22 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 def pass_second_factor(client, user) -> None:
     """Where staff pass a second factor (django-otp), give the bench user a
-    confirmed static device named "bench" and put its id in the session, as
-    the site's second-factor step does once a code is accepted (bench
-    databases only; the same as bench/run.py's verify_second_factor)."""
+    confirmed authenticator device named "bench" and put its id in the
+    session, as the site's second-factor step does once a code is accepted
+    (bench databases only; the same as bench/run.py's verify_second_factor,
+    with the same key)."""
     from django.conf import settings
 
-    if not user.is_staff or "django_otp" not in settings.INSTALLED_APPS:
+    if not user.is_staff:
+        return
+    if "django_otp.plugins.otp_totp" not in settings.INSTALLED_APPS:
         return
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device, _ = StaticDevice.objects.get_or_create(
-        user=user, name="bench", defaults={"confirmed": True}
+    key = os.environ.get("BENCH_TOTP_KEY", b"yiwang-bench-totp-k!".hex())
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"key": key}
     )
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

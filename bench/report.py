@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """Write the measured part of docs/benchmarks.md and the latency chart from
-var/bench/results-*.json. Only the text between the two result markers is
-replaced; the notes around it (findings, EXPLAIN excerpts) are kept."""
+the latest results of each size (var/bench/results-<size>.json, or
+BENCH_VAR_DIR). Only the text between the two result markers is replaced;
+the notes around it (findings, EXPLAIN excerpts) are kept.
+
+A size with no results file (a run of one size from a fresh snapshot of the
+tree, or results measured elsewhere) keeps its section as the document had
+it: its table is read back for the scaling ratios and the targets, and its
+heading keeps the date it was measured. Every section says when it was
+measured and at what load average."""
 
 import json
+import os
 import platform
+import re
 import subprocess
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+VAR = Path(os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))).resolve()
 DOC = ROOT / "docs" / "benchmarks.md"
 CHART = ROOT / "docs" / "benchmarks-latency.png"
 BEGIN, END = "<!-- bench:results -->", "<!-- /bench:results -->"
-ORDER = {"100k": 0, "1m": 1, "10m": 2}
 
 # scenario -> (p95 target ms, minimum share of bare, maximum queries)
 TARGETS = {
@@ -35,7 +43,74 @@ TARGETS = {
 
 def load() -> list[dict]:
     results = [json.loads(p.read_text()) for p in VAR.glob("results-*.json")]
-    return sorted(results, key=lambda r: ORDER.get(r["size"], 9))
+    return sorted(results, key=lambda r: r["cases"])
+
+
+SECTION = re.compile(
+    r"^### (?P<size>\d+[km]): (?P<cases>[\d,]+) cases \(measured (?P<started>[^)]*)\)",
+    re.M,
+)
+
+
+def _number(text: str):
+    text = text.strip().rstrip("%").replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def from_document(block: str) -> list[dict]:
+    """The size sections of an earlier report, each as its text and the
+    figures of its table (enough for the scaling ratios and the targets)."""
+    found = []
+    matches = list(SECTION.finditer(block))
+    for match in matches:
+        end = block.find("\n### ", match.end())
+        text = block[match.start() : end if end != -1 else len(block)].rstrip()
+        scenarios = {}
+        for line in text.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) < 12 or cells[0] in ("scenario",) or cells[0].startswith("-"):
+                continue
+            share = _number(cells[4])
+            scenarios[cells[0]] = {
+                "connections": int(_number(cells[1]) or 0),
+                "rps": _number(cells[2]),
+                "bare_rps": _number(cells[3]),
+                "share_of_bare": share / 100 if share is not None else None,
+                "p50_ms": _number(cells[5]),
+                "p95_ms": _number(cells[6]),
+                "p99_ms": _number(cells[7]),
+                "queries": int(_number(cells[8])) if _number(cells[8]) else None,
+                "peak_rss_mib": _number(cells[9]),
+                "errors": int(_number(cells[10]) or 0),
+                "non_2xx_3xx": 0,
+            }
+        filing = re.search(r"≈ ([\d.]+) filings/s", text)
+        if filing and "filing" in scenarios:
+            scenarios["filing"]["filings_per_second"] = float(filing.group(1))
+        found.append(
+            {
+                "size": match.group("size"),
+                "cases": int(match.group("cases").replace(",", "")),
+                "started": match.group("started"),
+                "scenarios": scenarios,
+                "queries": {},
+                "text": text,
+            }
+        )
+    return found
+
+
+def merge(measured: list[dict], document: str) -> list[dict]:
+    """The measured results, and the document's sections of the other sizes."""
+    if BEGIN not in document or END not in document:
+        return measured
+    block = document.split(BEGIN, 1)[1].split(END, 1)[0]
+    sizes = {r["size"] for r in measured}
+    kept = [r for r in from_document(block) if r["size"] not in sizes]
+    return sorted(measured + kept, key=lambda r: r["cases"])
 
 
 def machine() -> str:
@@ -102,12 +177,12 @@ def verdicts(results: list[dict]) -> list[str]:
         if name == "clerk_page200" and "clerk_page1" in big["scenarios"]:
             ratio = s["p95_ms"] / (big["scenarios"]["clerk_page1"]["p95_ms"] or 1e-9)
             checks.append(("page 200 ≤ 1.5× page 1", ratio <= 1.5, f"{ratio:.2f}×"))
-        if name == "case_admin_long":
-            q = big.get("queries", {})
-            long_, short = (
-                q.get("case_admin_long", {}).get("queries"),
-                q.get("case_admin_short", {}).get("queries"),
-            )
+        q = big.get("queries", {})
+        long_, short = (
+            q.get("case_admin_long", {}).get("queries"),
+            q.get("case_admin_short", {}).get("queries"),
+        )
+        if name == "case_admin_long" and None not in (long_, short):
             checks.append(
                 (
                     "queries independent of history",
@@ -132,7 +207,10 @@ def verdicts(results: list[dict]) -> list[str]:
                     f"{s['errors']} errors, {s['non_2xx_3xx']} non-2xx/3xx",
                 )
             )
-            checks.append(("p99 ≤ 250 ms", s["p99_ms"] <= 250, f"{s['p99_ms']:.0f} ms"))
+            if s["p99_ms"] is not None:
+                checks.append(
+                    ("p99 ≤ 250 ms", s["p99_ms"] <= 250, f"{s['p99_ms']:.0f} ms")
+                )
         first = small["scenarios"].get(name)
         if first and big is not small and first["p95_ms"] and s["p95_ms"]:
             ratio = s["p95_ms"] / first["p95_ms"]
@@ -150,6 +228,49 @@ def verdicts(results: list[dict]) -> list[str]:
     return lines
 
 
+def run_line(r: dict) -> str:
+    parts = []
+    if r.get("commit"):
+        parts.append(f"commit {r['commit']}")
+    if r.get("finished"):
+        parts.append(f"finished {r['finished']}")
+    if r.get("loadavg_start") is not None:
+        parts.append(
+            f"load average {r['loadavg_start']} at the start, "
+            f"{r.get('loadavg_end', '?')} at the end"
+        )
+    if r.get("gunicorn"):
+        parts.append(f"gunicorn `{r['gunicorn']}`")
+    if r.get("cache"):
+        parts.append(f"cache {r['cache']}")
+    for partial in r.get("partial_runs", []):
+        parts.append(
+            f"re-measured {', '.join(partial['only'])} on {partial['started']}"
+        )
+    return "Run: " + ("; ".join(parts) or "no details recorded") + "."
+
+
+def seeder_line(r: dict) -> str:
+    seed, timings = r.get("seed", {}), r.get("seed", {}).get("timings", {})
+    try:
+        line = (
+            f"Seeder: {seed['rows_total']:,} rows in {seed['seconds']:.0f} s "
+            f"(cases phase {timings['cases_write']:.0f} s: "
+            f"{seed['cases_per_second_write']:,} cases/s, "
+            f"{seed['rows_per_second_write']:,} rows/s; end to end "
+            f"{seed['cases_per_second_total']:,} cases/s; index rebuild "
+            f"{timings.get('indexes', 0):.0f} s). "
+        )
+    except (KeyError, TypeError, ValueError):
+        line = "Seeder: no complete summary. "
+    if r.get("db_bytes"):
+        line += (
+            f"Database {r['db_bytes'] / 2**30:.2f} GiB = "
+            f"**{r['db_gib_per_million']:.2f} GiB per million cases**."
+        )
+    return line
+
+
 def render(results: list[dict]) -> str:
     out = [
         BEGIN,
@@ -160,18 +281,15 @@ def render(results: list[dict]) -> str:
         "",
     ]
     for r in results:
-        seed = r["seed"]
+        if "text" in r:  # not measured in this run: as the document had it
+            out += [r["text"], ""]
+            continue
         out += [
             f"### {r['size']}: {r['cases']:,} cases (measured {r['started']})",
             "",
-            f"Seeder: {seed['rows_total']:,} rows in {seed['seconds']:.0f} s "
-            f"(cases phase {seed['timings']['cases_write']:.0f} s: "
-            f"{seed['cases_per_second_write']:,} cases/s, "
-            f"{seed['rows_per_second_write']:,} rows/s; end to end "
-            f"{seed['cases_per_second_total']:,} cases/s; index rebuild "
-            f"{seed['timings'].get('indexes', 0):.0f} s). "
-            f"Database {r['db_bytes'] / 2**30:.2f} GiB = "
-            f"**{r['db_gib_per_million']:.2f} GiB per million cases**.",
+            run_line(r),
+            "",
+            seeder_line(r),
             "",
             "| scenario | conns | req/s | bare req/s | share of bare | p50 ms | p95 ms "
             "| p99 ms | queries | peak RSS/worker MiB | errors | load avg |",
@@ -213,6 +331,9 @@ def render(results: list[dict]) -> str:
         out += [
             f"### Scaling: p95 at {big['size']} ÷ p95 at {small['size']}",
             "",
+            f"{big['size']} measured {big['started']}, {small['size']} measured "
+            f"{small['started']}: read the ratios with both load averages.",
+            "",
             "| scenario | ratio |",
             "|---|---|",
         ]
@@ -222,7 +343,8 @@ def render(results: list[dict]) -> str:
                 out.append(f"| {name} | {s['p95_ms'] / first['p95_ms']:.2f} |")
         out.append("")
     out += [
-        "### Targets (issue 8), at the largest size measured",
+        "### Targets (issue 8), at the largest size measured: "
+        f"{results[-1]['size']} (measured {results[-1]['started']})",
         "",
         "| scenario | target | result |",
         "|---|---|---|",
@@ -275,15 +397,16 @@ def chart(results: list[dict]) -> None:
 
 
 def main() -> None:
-    results = load()
-    if not results:
-        print("no results in var/bench")
-        return
     text = (
         DOC.read_text()
         if DOC.exists()
         else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
     )
+    measured = load()
+    if not measured:
+        print(f"no results in {VAR}")
+        return
+    results = merge(measured, text)
     if BEGIN not in text:
         text += "\n" + BEGIN + "\n" + END + "\n"
     head, rest = text.split(BEGIN, 1)

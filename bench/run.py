@@ -4,28 +4,37 @@
 For each data size (BENCH_SIZES, default "100k 1m"; "10m" when there is the
 disk and the time), on its own database yiwang_bench_<size>:
 
-1. seed it with `manage.py seed_bench` if it has no seed summary yet;
-2. for each scenario whose page exists, start gunicorn afresh (production
-   settings: DEBUG off, a SECRET_KEY, no SSL redirect on loopback), log the
-   bench users in over HTTP for session cookies (a JWT for the API), warm up,
-   then three rounds of: wrk on the bare view, wrk on the scenario, with the
-   same connections and cookies; medians are reported;
+1. seed it with `manage.py seed_bench` if it has no seed summary yet (a
+   seeded database whose summary is missing is never dropped: the run stops
+   and says where the summary should be);
+2. for each scenario whose page exists, start gunicorn afresh with the
+   options docs/deployment.md recommends (production settings: DEBUG off, a
+   SECRET_KEY, no SSL redirect on loopback; sessions from Redis when one
+   answers), log the bench users in over HTTP for session cookies (a JWT for
+   the API, with the second factor's code for staff), warm up, then three
+   rounds of: wrk on the bare view, wrk on the scenario, with the same
+   connections and cookies; medians are reported;
 3. peak RSS per worker from /proc/<pid>/status (VmHWM) after the scenario;
 4. queries per request in a separate process with Django's test Client
    (bench/querycount.py), so the load run carries no instrumentation.
 
-Results go to var/bench/results-<size>.json; bench/report.py writes
-docs/benchmarks.md and the chart. The load tool is wrk (C, one thread per
-core at most) so that it takes little CPU from the server on 2 cores.
-It measures and reports; it never fails on a target.
+Results go to var/bench/results-<size>.json (the latest of each size; every
+run is also kept in var/bench/history/), with the commit, the load average
+and the server's options; bench/report.py writes docs/benchmarks.md and the
+chart from the latest results of every size. The load tool is wrk (C, one
+thread per core at most) so that it takes little CPU from the server on 2
+cores. It measures and reports; it never fails on a target.
 """
 
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,16 +43,30 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+# Results, seed summaries, wrk scripts. A run from a snapshot of the tree
+# (git archive) points this at a lasting folder, so that the results of the
+# sizes it did not measure, and the seed summaries, are found again.
+VAR = Path(os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))).resolve()
 LUA = Path(__file__).resolve().parent / "lua"
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 HOST = "127.0.0.1"
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+# The databases are <prefix><size>; another prefix runs the whole bench on
+# databases of one's own (e.g. BENCH_DB_PREFIX=yiwang_helper_me_ BENCH_SIZES=20k).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "yiwang_bench_")
 DURATION = int(os.environ.get("BENCH_DURATION", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+# sync (one request at a time per worker) or gthread (BENCH_THREADS threads
+# per worker, keep-alive connections); see docs/deployment.md.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# The rest of docs/deployment.md's recommendation ("" leaves it out).
+GUNICORN_ARGS = os.environ.get(
+    "BENCH_GUNICORN_ARGS", "--preload --max-requests 2000 --max-requests-jitter 200"
+).split()
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 MIXED_CONNECTIONS = 50
 PASSWORD = "yiwang-bench-2026"  # portal.bench.district.BENCH_PASSWORD
@@ -57,6 +80,35 @@ PG = "postgres://postgres@127.0.0.1:5432/"
 DB_OPTIONS = os.environ.get(
     "BENCH_DB_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0"
 )
+
+
+def size_cases(size: str) -> int:
+    """100k -> 100,000; 1m -> 1,000,000; 10m; any <number>k or <number>m."""
+    if size in SIZES:
+        return SIZES[size]
+    match = re.fullmatch(r"(\d+)([km])", size)
+    if not match:
+        raise SystemExit(f"unknown size {size!r}: use e.g. 100k, 1m, 10m")
+    return int(match.group(1)) * (1_000 if match.group(2) == "k" else 1_000_000)
+
+
+def _cache_url() -> str:
+    """The cache the server under test uses: Redis, as docs/deployment.md
+    recommends, so that sessions are read from it (cached_db). BENCH_CACHE_URL
+    names another; "" measures the local-memory cache (sessions in the
+    database only). Without a Redis answering, the local-memory cache."""
+    url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
+    if not url.startswith("redis://"):
+        return url
+    where = urllib.parse.urlsplit(url)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), 2).close()
+    except OSError:
+        return ""
+    return url
+
+
+CACHE_URL = _cache_url()
 
 
 def log(message: str) -> None:
@@ -95,6 +147,10 @@ def server_env(db: str) -> dict:
             ),
         }
     )
+    if CACHE_URL:
+        env["CACHE_URL"] = CACHE_URL
+    else:
+        env.pop("CACHE_URL", None)
     return env
 
 
@@ -124,8 +180,16 @@ def psql(sql: str, db: str = "postgres") -> str:
     ).stdout.strip()
 
 
+def seeded_cases(db: str) -> int:
+    """How many cases the database holds (0 without the table)."""
+    try:
+        return int(psql("SELECT count(*) FROM (SELECT FROM cases_case LIMIT 1) x", db))
+    except subprocess.CalledProcessError:
+        return 0
+
+
 def ensure_seeded(size: str) -> dict:
-    db = f"yiwang_bench_{size}"
+    db = DB_PREFIX + size
     summary = VAR / f"seed-{db}.json"
     exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") == "1"
     if exists and summary.exists():
@@ -135,7 +199,16 @@ def ensure_seeded(size: str) -> dict:
             [PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
         )
         return json.loads(summary.read_text())
-    log(f"seeding {db} with {SIZES[size]:,} cases")
+    if exists and seeded_cases(db) and os.environ.get("BENCH_RESEED") != "1":
+        # Never drop hours of seeding because a summary file is elsewhere
+        # (a run from a fresh snapshot of the tree has an empty var/).
+        raise SystemExit(
+            f"{db} is seeded but {summary} is missing: copy the summary that "
+            "seed_bench wrote (var/bench/seed-<db>.json in the tree that seeded "
+            "it), or point BENCH_VAR_DIR at that folder; BENCH_RESEED=1 drops "
+            "the database and seeds it again."
+        )
+    log(f"seeding {db} with {size_cases(size):,} cases")
     psql(f"DROP DATABASE IF EXISTS {db}")
     psql(
         f"CREATE DATABASE {db} ENCODING 'UTF8' TEMPLATE template0 "
@@ -144,7 +217,15 @@ def ensure_seeded(size: str) -> dict:
     env = server_env(db) | {"DEBUG": "1", "DATABASE_URL": PG + db}
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
-        [PY, "manage.py", "seed_bench", "--cases", str(SIZES[size])],
+        [
+            PY,
+            "manage.py",
+            "seed_bench",
+            "--cases",
+            str(size_cases(size)),
+            "--summary",
+            str(summary),
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -164,6 +245,32 @@ def collectstatic(db: str) -> None:
 # -- the server ---------------------------------------------------------------
 
 
+def gunicorn_command() -> list[str]:
+    return [
+        GUNICORN,
+        "portal.wsgi:application",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--threads",
+        str(THREADS),
+        "--bind",
+        f"{HOST}:{PORT}",
+        "--backlog",
+        "2048",
+        "--timeout",
+        "120",
+        # The heartbeat file of each worker on tmpfs, not on a disk that the
+        # database and the test suites keep busy.
+        "--worker-tmp-dir",
+        "/dev/shm",
+        "--log-level",
+        "warning",
+        *GUNICORN_ARGS,
+    ]
+
+
 class Server:
     def __init__(self, db: str):
         self.db = db
@@ -171,20 +278,7 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [
-                GUNICORN,
-                "portal.wsgi:application",
-                "--workers",
-                str(WORKERS),
-                "--bind",
-                f"{HOST}:{PORT}",
-                "--backlog",
-                "2048",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
+            gunicorn_command(),
             cwd=ROOT,
             env=server_env(self.db),
             start_new_session=False,
@@ -280,54 +374,117 @@ def login(username: str) -> dict:
     return jar
 
 
-def verify_second_factor(db: str, jars: dict) -> None:
-    """Staff pass a second factor (django-otp) after the password when the
-    site asks for one. The bench is a measurement harness, not a person with
-    a phone: for each staff session it gives the user a confirmed static
-    device named "bench" (bench databases only) and stores that device's id
-    in the session under django-otp's session key, which is exactly what the
-    site's second-factor step does once a code is accepted. Without
-    django-otp installed this does nothing."""
+# The bench staff's authenticator key (hex, 20 bytes; bench databases only).
+TOTP_KEY = os.environ.get("BENCH_TOTP_KEY", b"yiwang-bench-totp-k!".hex())
+TOTP_STEP = 30
+_last_step: dict[str, int] = {}
+
+
+def totp_code(key_hex: str, at: float | None = None) -> tuple[str, int]:
+    """RFC 6238 (HMAC-SHA1, 30 s, 6 digits, django-otp's TOTPDevice
+    defaults): the code for the time `at` and its time step."""
+    step = int((time.time() if at is None else at) // TOTP_STEP)
+    digest = hmac.new(
+        bytes.fromhex(key_hex), step.to_bytes(8, "big"), hashlib.sha1
+    ).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{number % 10**6:06d}", step
+
+
+def next_code(username: str) -> str:
+    """A code the site has not seen from this user yet: django-otp accepts
+    each time step once, so a second login within the same 30 seconds
+    waits for the next step (a refused code would count toward the lockout)."""
+    code, step = totp_code(TOTP_KEY)
+    if step <= _last_step.get(username, -1):
+        time.sleep(TOTP_STEP - time.time() % TOTP_STEP + 0.5)
+        code, step = totp_code(TOTP_KEY)
+    _last_step[username] = step
+    return code
+
+
+def verify_second_factor(db: str, jars: dict, users: tuple = ()) -> set[str]:
+    """Staff pass a second factor (django-otp) after the password, on the
+    site and at the API's token endpoint. The bench is a measurement
+    harness, not a person with a phone: it gives each bench staff user (of
+    `jars` and `users`) a confirmed authenticator device named "bench" with
+    the bench's key (BENCH_TOTP_KEY; bench databases only), marks each
+    staff session of `jars` as verified with that device (django-otp's
+    session key, which is what the site's second-factor step stores once a
+    code is accepted), and computes the codes the token endpoint asks for
+    (api_token). Returns the staff among the users; without django-otp
+    installed it does nothing."""
     code = (
         "import json, sys, django; django.setup()\n"
         "from django.conf import settings\n"
-        "if 'django_otp' not in settings.INSTALLED_APPS: sys.exit(0)\n"
+        "if 'django_otp.plugins.otp_totp' not in settings.INSTALLED_APPS:\n"
+        "    print('{}'); sys.exit(0)\n"
         "from importlib import import_module\n"
         "from django_otp import DEVICE_ID_SESSION_KEY\n"
-        "from django_otp.plugins.otp_static.models import StaticDevice\n"
+        "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
         "from portal.accounts.models import User\n"
         "store = import_module(settings.SESSION_ENGINE).SessionStore\n"
-        "for username, key in json.load(sys.stdin).items():\n"
+        "given = json.load(sys.stdin)\n"
+        "staff = {}\n"
+        "for username in given['users']:\n"
         "    user = User.objects.get(username=username)\n"
         "    if not user.is_staff: continue\n"
-        "    device, _ = StaticDevice.objects.get_or_create(\n"
-        "        user=user, name='bench', defaults={'confirmed': True})\n"
+        "    device, _ = TOTPDevice.objects.get_or_create(\n"
+        "        user=user, name='bench', defaults={'key': given['key']})\n"
+        "    if device.key != given['key'] or not device.confirmed:\n"
+        "        device.key, device.confirmed, device.drift = given['key'], True, 0\n"
+        "        device.save()\n"
+        "    staff[username] = device.persistent_id\n"
+        "for username, key in given['sessions']:\n"
+        "    if username not in staff: continue\n"
         "    session = store(session_key=key)\n"
-        "    session[DEVICE_ID_SESSION_KEY] = device.persistent_id\n"
+        "    session[DEVICE_ID_SESSION_KEY] = staff[username]\n"
         "    session.save()\n"
+        "print(json.dumps(staff))\n"
     )
-    keys = {user: jar["sessionid"] for user, jar in jars.items() if "sessionid" in jar}
+    sessions = [
+        [user.split("#")[0], jar["sessionid"]]
+        for user, jar in jars.items()
+        if "sessionid" in jar
+    ]
+    given = {
+        "key": TOTP_KEY,
+        "users": sorted({u for u, _k in sessions} | set(users)),
+        "sessions": sessions,
+    }
     env = server_env(db) | {"DJANGO_SETTINGS_MODULE": "portal.settings"}
-    subprocess.run(
+    out = subprocess.run(
         [PY, "-c", code],
         cwd=ROOT,
         env=env,
-        input=json.dumps(keys),
+        input=json.dumps(given),
         check=True,
         capture_output=True,
         text=True,
     )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def api_token(username: str) -> str | None:
-    body = json.dumps({"username": username, "password": PASSWORD})
+def api_token(username: str, staff: bool = False) -> str | None:
+    """A JWT from the token endpoint, with the authenticator code for staff
+    (grid workers are staff). A refusal is logged: a scenario without its
+    token is reported as not measured, never silently dropped."""
+    given = {"username": username, "password": PASSWORD}
+    if staff:
+        given["otp_token"] = next_code(username)
     try:
         status, _h, data = request(
-            "POST", "/api/v1/auth/token/", body, {"Content-Type": "application/json"}
+            "POST",
+            "/api/v1/auth/token/",
+            json.dumps(given),
+            {"Content-Type": "application/json"},
         )
-    except OSError:
+    except OSError as error:
+        log(f"token for {username}: {error}")
         return None
     if status != 200:
+        log(f"token for {username} refused: {status} {data[:200]!r}")
         return None
     return json.loads(data).get("access")
 
@@ -422,15 +579,18 @@ def wrk(script: Path, connections: int, duration: int) -> dict:
 
 
 def small_unit_clerk(db: str) -> str:
-    """A clerk of the unit with the fewest cases among those with at least a
-    few hundred: the worst case of a list that filters by visibility."""
+    """A clerk of the functional unit with the fewest cases: the worst case
+    of a list that filters by visibility. The cases are counted once per
+    unit (not once per clerk: minutes at 10M)."""
     return psql(
+        "WITH counted AS (SELECT department_id, count(*) AS n FROM cases_case "
+        "GROUP BY department_id) "
         "SELECT u.username FROM accounts_staffmembership m "
         "JOIN accounts_user u ON u.id = m.user_id "
         "JOIN accounts_department d ON d.id = m.department_id "
+        "LEFT JOIN counted c ON c.department_id = d.id "
         "WHERE u.username LIKE 'clerk\\_%' AND d.kind = 'functional' "
-        "ORDER BY (SELECT count(*) FROM cases_case c "
-        "WHERE c.department_id = d.id), u.id "
+        "ORDER BY coalesce(c.n, 0), u.id "
         "LIMIT 1",
         db,
     )
@@ -679,7 +839,7 @@ def count_queries(db: str, items: list[dict]) -> dict:
     result = subprocess.run(
         [PY, str(ROOT / "bench" / "querycount.py")],
         cwd=ROOT,
-        env=server_env(db),
+        env=server_env(db) | {"BENCH_TOTP_KEY": TOTP_KEY},
         input=json.dumps(payload),
         capture_output=True,
         text=True,
@@ -690,8 +850,34 @@ def count_queries(db: str, items: list[dict]) -> dict:
     return json.loads(result.stdout)
 
 
+def commit() -> str:
+    """The commit under test: BENCH_COMMIT (a snapshot has no .git), or
+    HEAD of the tree, marked "+changes" when it has uncommitted ones."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if head.returncode:
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return head.stdout.strip() + ("+changes" if dirty else "")
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def bench_size(size: str, only: set | None) -> dict:
-    db = f"yiwang_bench_{size}"
+    db = DB_PREFIX + size
     seed = ensure_seeded(size)
     collectstatic(db)
     db_bytes = int(psql(f"SELECT pg_database_size('{db}')"))
@@ -715,6 +901,10 @@ def bench_size(size: str, only: set | None) -> dict:
         "db": db,
         "seed": seed,
         "db_options": DB_OPTIONS,
+        "commit": commit(),
+        "gunicorn": " ".join(gunicorn_command()[2:]),
+        "cache": CACHE_URL or "local memory (sessions in the database)",
+        "loadavg_start": load_average(),
         "workers": WORKERS,
         "duration_s": DURATION,
         "rounds": ROUNDS,
@@ -732,25 +922,29 @@ def bench_size(size: str, only: set | None) -> dict:
         )
         seed["small_clerk"] = small_unit_clerk(db)
         sessions = {u: login(u) for u in users + [seed["small_clerk"]]}
-        verify_second_factor(db, sessions)
-        tokens = {
-            f"bench_grid_{n:02d}": api_token(f"bench_grid_{n:02d}") for n in range(5)
-        }
+        grid = [f"bench_grid_{n:02d}" for n in range(5)]
+        staff = verify_second_factor(db, sessions, grid)
+        tokens = {u: api_token(u, u in staff) for u in grid}
         filer = login("bench_filer_00")
         token = csrf_for(f"/services/{seed['filing_category']}/file/", filer)
         items = scenarios(seed, sessions, tokens, {"token": token, "jar": filer})
     counts = count_queries(db, items)
     result["queries"] = counts
-    available = {
-        i["name"]
-        for i in items
-        if counts.get(i["name"], {}).get("status") in (200, 302)
-    }
+    if counts:
+        available = {
+            i["name"]
+            for i in items
+            if counts.get(i["name"], {}).get("status") in (200, 302)
+        }
+    else:  # the counter failed (logged): measure every page, queries unknown
+        available = {i["name"] for i in items}
     result["missing"] = {
         i["name"]: counts.get(i["name"], {}).get("status")
         for i in items
         if i["name"] not in available
     }
+    if not tokens.get("bench_grid_00"):
+        result["missing"]["api_grid_events"] = "no API token (see the log)"
     for item in items:
         if item["name"] not in available or item.get("count_only"):
             continue
@@ -762,11 +956,13 @@ def bench_size(size: str, only: set | None) -> dict:
                 # A fresh token: the one taken at the start of the size's run
                 # has expired by now (SIMPLE_JWT's access lifetime), and an
                 # expired token measures 401s.
-                token = api_token("bench_grid_00")
+                token = api_token("bench_grid_00", "bench_grid_00" in staff)
                 item["headers"] = {"Authorization": f"Bearer {token}"}
             bare = [{"path": "/bench/bare/", "headers": item.get("headers", {})}]
+            # The newest case id before, and the cases above it after: no
+            # count of the whole table (seconds at 10M).
             before = (
-                int(psql("SELECT count(*) FROM cases_case", db))
+                int(psql("SELECT coalesce(max(id), 0) FROM cases_case", db))
                 if item["name"] == "filing"
                 else None
             )
@@ -774,8 +970,8 @@ def bench_size(size: str, only: set | None) -> dict:
                 f"{size}-{item['name']}", [item], bare, CONNECTIONS, server
             )
             if before is not None:
-                stats["cases_created"] = (
-                    int(psql("SELECT count(*) FROM cases_case", db)) - before
+                stats["cases_created"] = int(
+                    psql(f"SELECT count(*) FROM cases_case WHERE id > {before}", db)
                 )
                 stats["filings_per_second"] = round(
                     stats["cases_created"] / ((2 + DURATION * ROUNDS) or 1), 1
@@ -786,11 +982,8 @@ def bench_size(size: str, only: set | None) -> dict:
         log(f"{size} mixed")
         with Server(db) as server:
             sessions = {u: login(u) for u in users}
-            verify_second_factor(db, sessions)
-            tokens = {
-                f"bench_grid_{n:02d}": api_token(f"bench_grid_{n:02d}")
-                for n in range(5)
-            }
+            staff = verify_second_factor(db, sessions, grid)
+            tokens = {u: api_token(u, u in staff) for u in grid}
             load = mixed(seed, sessions, tokens, available)
             bare = [
                 {"path": "/bench/bare/", "headers": i["headers"], "weight": i["weight"]}
@@ -799,14 +992,29 @@ def bench_size(size: str, only: set | None) -> dict:
             result["scenarios"]["mixed_50"] = run_rounds(
                 f"{size}-mixed", load, bare, MIXED_CONNECTIONS, server
             )
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    result["loadavg_end"] = load_average()
+    # Every run is kept (history/); results-<size>.json is the latest of
+    # the size, which bench/report.py reads.
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    history = VAR / "history" / f"results-{size}-{stamp}.json"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     path = VAR / f"results-{size}.json"
     if only and path.exists():  # a partial run adds to the last full one
         earlier = json.loads(path.read_text())
         earlier["scenarios"].update(result["scenarios"])
         earlier["queries"].update(result["queries"])
+        earlier.setdefault("partial_runs", []).append(
+            {
+                "started": result["started"],
+                "only": sorted(only),
+                "commit": result["commit"],
+            }
+        )
         result = earlier
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    log(f"wrote {path}")
+    log(f"wrote {path} (and {history.name})")
     return result
 
 
