@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from portal.accounts import admin_devices  # noqa: F401 (registers its admin)
 from portal.accounts import services, tokens
 from portal.accounts.admin_grants import UserGrantsAdminMixin
 from portal.accounts.login_forms import AdminLoginForm

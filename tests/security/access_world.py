@@ -21,6 +21,7 @@ from grid.tests.factories import report as report_event
 from grid.whistle.models import NegativeListEntry
 from grid.whistle.tests.factories import blow
 from grid.whistle.tests.factories import report as report_summons
+from portal.accounts.models import BackupCodeDevice
 from portal.accounts.tests.factories import (
     ResidentFactory,
     UserFactory,
@@ -182,6 +183,8 @@ def build_world() -> World:
     # A staff member's second-factor devices (their secrets are personal).
     o.totp_device = TOTPDevice.objects.create(user=clerk, name="acc", confirmed=True)
     o.static_device = StaticDevice.objects.create(user=clerk, name="acc-backup")
+    o.backup_device = BackupCodeDevice.objects.create(user=clerk, name="backup")
+    o.backup_device.codes_create(count=2)
     # Every other staff member has one too, so that logging in (the root
     # conftest marks a staff session as having passed the second factor)
     # writes no device in each test.

@@ -400,6 +400,9 @@ ADMIN_MODELS = {
     "otp_static.staticdevice": AdminModel(
         lambda w: w.objects.static_device, "personal"
     ),
+    "accounts.backupcodedevice": AdminModel(
+        lambda w: w.objects.backup_device, "personal"
+    ),
     "whistle.negativelistentry": AdminModel(
         lambda w: w.objects.negative_entry, "config"
     ),
@@ -604,9 +607,13 @@ def outcome(response) -> str:
 
 
 def body(response) -> str:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode(errors="replace")
+    if getattr(response, "_body_text", None) is None:
+        if getattr(response, "streaming", False):
+            content = b"".join(response.streaming_content)
+        else:
+            content = response.content
+        response._body_text = content.decode(errors="replace")
+    return response._body_text
 
 
 def acceptable(check: Check, actor: str) -> dict:
@@ -693,6 +700,20 @@ def traces() -> dict:
             read_at__isnull=False
         ).count(),
     }
+
+
+def identity_numbers_shown(world: World, response) -> list[str]:
+    """The full identity numbers of the world's people that the response
+    shows: none, on every page, list, export and API answer, whoever asks
+    (masked by default, issue 7; the full number is shown only on the user
+    admin's explicit reveal, which is audited and not opened here)."""
+    if response.get("Content-Type", "").startswith(("application/pdf", "image/")):
+        return []
+    text = body(response)
+    numbers = [
+        person.resident_id for person in world.people.values() if person.resident_id
+    ]
+    return [number for number in numbers if number[:17] in text]
 
 
 def _login(client, world: World, actor: str):
@@ -789,6 +810,7 @@ def test_refused(client, db, world, route, method, actor):
         assert traces() == before, f"{actor}: {method} {url} changed something"
     result = outcome(response)
     allowed = acceptable(check, actor)
+    assert identity_numbers_shown(world, response) == [], f"{actor}: {method} {url}"
     marker = _listing_marker(world, check)
     if marker is not None and result == "ok":
         assert str(marker) not in body(response), (
@@ -820,6 +842,7 @@ def test_allowed_actor_gets_the_page(client, db, world, route):
     assert outcome(response) == expected, (
         f"{entry.allowed}: GET {url} answered {response.status_code}"
     )
+    assert identity_numbers_shown(world, response) == [], f"{entry.allowed}: {url}"
     marker = _listing_marker(world, check)
     if marker is not None:
         assert str(marker) in body(response), (

@@ -306,3 +306,29 @@ def test_a_superuser_may_change_their_own_grants():
     assert grant_records() == [
         ("permission_grant", "root", "cases.view_all_cases", str(root.pk))
     ]
+
+
+def test_the_system_administrator_cannot_staff_a_department(client, sysadmin):
+    """Departments are configuration (the system administrator's), but who
+    works in one is a grant: the staff inline is not theirs to change."""
+    from portal.accounts.tests.test_admin import department_change_data
+
+    housing = make_department("housing", kind=Department.Kind.FUNCTIONAL)
+    client.force_login(sysadmin)
+    url = reverse("admin:accounts_department_change", args=[housing.pk])
+    page_ = client.get(url)
+    assert page_.status_code == 200
+    assert "memberships-TOTAL_FORMS" not in page(page_)
+    prefix = "memberships-0-"
+    data = department_change_data(
+        housing,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            prefix + "department": housing.pk,
+            prefix + "user": sysadmin.pk,
+            prefix + "role": "leader",
+        },
+    )
+    client.post(url, data)
+    assert not housing.memberships.exists()
+    assert housing.group not in sysadmin.groups.all()
