@@ -73,3 +73,37 @@ def test_postgres_connections_are_kept_and_health_checked(tmp_path, health):
     )
     assert values["CONN_MAX_AGE"] == 60
     assert values["CONN_HEALTH_CHECKS"] is (health is None)
+
+
+_WARM_WORKER = """
+import portal.wsgi
+from django.db import connections
+from django.urls import get_resolver
+from django.utils.translation import trans_real
+assert all(c.connection is None for c in connections.all()), "a connection"
+assert {"zh-hans", "en"} <= set(trans_real._translations), "no catalogues"
+assert get_resolver()._populated, "no URL patterns"
+print("ok")
+"""
+
+
+def test_the_wsgi_module_warms_up_without_a_database(tmp_path):
+    """portal/wsgi.py loads the URL patterns and the translations when it is
+    imported (in gunicorn's master, with --preload): it must not open a
+    database connection there, which the forked workers would share."""
+    result = subprocess.run(
+        [sys.executable, "-c", _WARM_WORKER],
+        cwd=ROOT,
+        env=_production_env(
+            tmp_path,
+            DATABASE_URL="postgres://yiwang@db.invalid:5432/yiwang",
+            SESSION_ENGINE=None,
+            CACHE_URL=None,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")
