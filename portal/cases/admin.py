@@ -12,7 +12,18 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import path
@@ -188,14 +199,19 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        rows = self.object_list
-        if hasattr(rows, "values"):
-            rows = rows.values("pk")  # count ids, not the warning annotation
+        rows = self.object_list.values("pk")  # ids, not the warning annotation
+        # The same query reads the highest id of the whole table (an index's
+        # last entry): about how many rows the table holds, which says how
+        # the page is best read (CaseChangeList.walk_pays).
+        newest = rows.model._default_manager.order_by("-pk").values("pk")[:1]
         # No ORDER BY: which rows make up the first CAP does not change the
         # capped count, and without the order the scan may stop at CAP + 1.
-        counted = rows.order_by()[: self.cap + 1].count()
-        self.count_is_capped = counted > self.cap
-        return min(counted, self.cap)
+        counted = rows.order_by()[: self.cap + 1].aggregate(
+            rows=Count("pk"), table=Max(Subquery(newest))
+        )
+        self.table_size = counted["table"] or 0
+        self.count_is_capped = counted["rows"] > self.cap
+        return min(counted["rows"], self.cap)
 
     @property
     def count_display(self) -> str:
@@ -203,6 +219,7 @@ class CappedCountPaginator(Paginator):
         return f"{count:,}+" if self.count_is_capped else str(count)
 
     count_is_capped = False
+    table_size = 0
 
 
 CURSOR_VAR = "after"
@@ -275,12 +292,12 @@ class CaseChangeList(ChangeList):
         if not self.keyset or self.show_all:
             return
         ids = self.queryset
-        if not self.paginator.count_is_capped:
-            # Fewer than the cap visible (the count said so, one query ago):
-            # collect them by index and sort them, rather than walk the whole
-            # district's (submitted_at, id) index newest first looking for
-            # this unit's rows. COALESCE(x, x) is x, but no index provides
-            # its order, so PostgreSQL takes the bitmap path.
+        if not self.walk_pays():
+            # Few rows visible for the size of the table (the count said so,
+            # one query ago): collect them by index and sort them, rather
+            # than walk the whole district's (submitted_at, id) index newest
+            # first looking for this unit's rows. COALESCE(x, x) is x, but no
+            # index provides its order, so PostgreSQL takes the bitmap path.
             ids = ids.order_by(Coalesce("submitted_at", "submitted_at").desc(), "-pk")
         start = 0
         if self.cursor:
@@ -304,6 +321,20 @@ class CaseChangeList(ChangeList):
             .only(*self.model_admin.list_columns)
             .order_by("-submitted_at", "-pk")
         )
+
+    def walk_pays(self) -> bool:
+        """Whether walking the (submitted_at, id) index newest first finds a
+        page sooner than collecting every visible row and sorting them. The
+        walk reads about list_per_page × table ÷ visible rows (the visible
+        ones are spread over the years like the rest), the sort reads every
+        visible row: at 100k cases the busiest unit's 6,900 rows are found
+        in a walk of ~720 rows instead of a sort of all 6,900 (35 -> 2 ms);
+        a small unit's 300 are sorted (a walk would read 17,000)."""
+        paginator = self.paginator
+        if paginator.count_is_capped:
+            return True
+        visible = paginator.count
+        return visible * visible > self.list_per_page * paginator.table_size
 
     @cached_property
     def next_page_url(self) -> str | None:
