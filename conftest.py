@@ -69,3 +69,15 @@ def _force_login_as_the_site_would(request, monkeypatch):
 
 
 # -- end of accounts and sessions security
+
+
+@pytest.fixture(autouse=True)
+def _fresh_holiday_calendar():
+    """Each process keeps a copy of the holiday calendar (portal.cases.
+    deadlines); a test's rows are rolled back after it, so every test starts
+    from the table."""
+    from portal.cases.deadlines import forget_calendar
+
+    forget_calendar()
+    yield
+    forget_calendar()

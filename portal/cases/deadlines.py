@@ -1,15 +1,33 @@
 """Due dates that follow the law and the holiday calendar.
 
 One function computes every due date: :func:`add_period`. It reads the
-``HolidayCalendar`` table (statutory holidays and make-up workdays) with one
-query per call. A year without rows behaves as the plain week (Monday to Friday
-working), so the function never raises for a year; the admin warns while a year
-near today is provisional or missing (see ``calendar_seed.provisional_year_notice``).
+``HolidayCalendar`` table (statutory holidays and make-up workdays). A year
+without rows behaves as the plain week (Monday to Friday working), so the
+function never raises for a year; the admin warns while a year near today is
+provisional or missing (see ``calendar_seed.provisional_year_notice``).
+
+Every filing and every stage change computes a due date, and the calendar
+changes a few times a year, so each process keeps the whole table (a few
+hundred rows) in memory and reads it again when it may have changed:
+
+- at once in the process that saved or deleted a row (``calendar_changed``,
+  on HolidayCalendar's post_save and post_delete, again after the commit);
+- at once in every process when a shared cache is configured (CACHE_URL,
+  e.g. Redis): ``calendar_changed`` moves a stamp there that each read
+  compares;
+- otherwise after CALENDAR_TTL seconds at most: a change made in another
+  process with the default per-process cache, or by bulk writes that send
+  no signals (``seed_holidays``, which runs as a command anyway).
 """
 
+import time as clock
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from portal.cases.models import HolidayCalendar, PeriodUnit
@@ -41,30 +59,65 @@ LEGAL_BASIS = {
 }
 
 _ONE_DAY = timedelta(days=1)
-# Extra days loaded beyond the nominal length; the longest run of rest days so
-# far (Spring Festival 2020, extended) is 10 days.
-_SLACK_DAYS = 31
+
+
+CALENDAR_TTL = 60.0
+_STAMP_KEY = "cases.holiday_calendar.stamp"
+
+
+class _CalendarCache:
+    """This process's copy of the calendar: day -> kind."""
+
+    kinds: dict[date, str] | None = None
+    stamp: str | None = None
+    loaded_at: float = 0.0
+
+
+_cache = _CalendarCache()
+
+
+def forget_calendar() -> None:
+    """Drop this process's copy; the next due date reads the table again."""
+    _cache.kinds = None
+
+
+def calendar_changed(**_signal_kwargs) -> None:
+    """A calendar row changed: this process reads the table again at once,
+    and again after the commit; processes sharing the cache see the new
+    stamp."""
+    forget_calendar()
+    cache.set(_STAMP_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(forget_calendar)
+
+
+def _calendar_kinds() -> dict[date, str]:
+    stamp = cache.get(_STAMP_KEY)
+    if (
+        _cache.kinds is None
+        or stamp != _cache.stamp
+        or clock.monotonic() - _cache.loaded_at > CALENDAR_TTL
+    ):
+        _cache.kinds = dict(HolidayCalendar.objects.values_list("date", "kind"))
+        _cache.stamp, _cache.loaded_at = stamp, clock.monotonic()
+    return _cache.kinds
+
+
+post_save.connect(
+    calendar_changed, sender=HolidayCalendar, dispatch_uid="cases.calendar_saved"
+)
+post_delete.connect(
+    calendar_changed, sender=HolidayCalendar, dispatch_uid="cases.calendar_deleted"
+)
 
 
 class _WorkingCalendar:
-    """The holiday rows of a date range, loaded in one query, extended (one more
-    query) only if a count runs past the range."""
+    """Working days by the holiday calendar (the process's copy: see the
+    module docstring)."""
 
-    def __init__(self, first: date, last: date) -> None:
-        self._kinds: dict[date, str] = {}
-        self._loaded_to = first - _ONE_DAY
-        self._load(until=last)
-
-    def _load(self, *, until: date) -> None:
-        rows = HolidayCalendar.objects.filter(
-            date__gt=self._loaded_to, date__lte=until
-        ).values_list("date", "kind")
-        self._kinds.update(rows)
-        self._loaded_to = until
+    def __init__(self) -> None:
+        self._kinds = _calendar_kinds()
 
     def is_working_day(self, day: date) -> bool:
-        if day > self._loaded_to:
-            self._load(until=day + timedelta(days=366))
         kind = self._kinds.get(day)
         if kind == HolidayCalendar.Kind.HOLIDAY:
             return False
@@ -107,14 +160,12 @@ def add_period(start: datetime | date, amount: int, unit: str) -> datetime:
 
     first = _local_date(start)
     if unit == PeriodUnit.CALENDAR_DAYS:
-        calendar = _WorkingCalendar(first, first + timedelta(days=amount + _SLACK_DAYS))
+        calendar = _WorkingCalendar()
         due = first + timedelta(days=amount)
         while not calendar.is_working_day(due):
             due += _ONE_DAY
     else:
-        calendar = _WorkingCalendar(
-            first, first + timedelta(days=2 * amount + _SLACK_DAYS)
-        )
+        calendar = _WorkingCalendar()
         due, counted = first, 0
         while counted < amount:
             due += _ONE_DAY
@@ -126,13 +177,13 @@ def add_period(start: datetime | date, amount: int, unit: str) -> datetime:
 def is_working_day(day: date) -> bool:
     """Whether ``day`` is a working day: Monday to Friday unless a statutory
     holiday, or a weekend day that is a make-up workday."""
-    return _WorkingCalendar(day, day).is_working_day(day)
+    return _WorkingCalendar().is_working_day(day)
 
 
 def rest_days(start: date, end: date) -> list[date]:
     """The rest days (weekends that are not make-up workdays, and statutory
-    holidays) from ``start`` to ``end``, both included, in one query."""
-    calendar = _WorkingCalendar(start, end)
+    holidays) from ``start`` to ``end``, both included."""
+    calendar = _WorkingCalendar()
     days = []
     day = start
     while day <= end:

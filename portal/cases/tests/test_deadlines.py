@@ -6,21 +6,22 @@ make-up Sun Jan 4) and the provisional 2027 (statutory days only)."""
 from datetime import UTC, date, datetime, time
 
 import pytest
+from django.core.cache import cache
 from holidays.countries.china import ChinaStaticHolidays
 
 from portal.accounts.services import get_system_user
+from portal.cases import deadlines
 from portal.cases.calendar_seed import seed_holiday_calendar
 from portal.cases.deadlines import (
     CHINA_TZ,
     NAIVE_START,
     NEGATIVE_AMOUNT,
     UNKNOWN_UNIT,
-    _WorkingCalendar,
     add_period,
     is_working_day,
     rest_days,
 )
-from portal.cases.models import PeriodUnit
+from portal.cases.models import HolidayCalendar, PeriodUnit
 
 CAL = PeriodUnit.CALENDAR_DAYS
 WORK = PeriodUnit.WORKING_DAYS
@@ -157,20 +158,51 @@ def test_a_year_without_rows_behaves_as_the_plain_week():
     ]
 
 
-def test_one_query_per_call(calendar, django_assert_num_queries):
+def test_the_calendar_is_read_once_per_process(calendar, django_assert_num_queries):
     with django_assert_num_queries(1):
         add_period(at(date(2026, 1, 5), 9), 250, WORK)
-    with django_assert_num_queries(1):
-        add_period(at(date(2026, 1, 5), 9), 365, CAL)
     with django_assert_num_queries(0):
+        add_period(at(date(2026, 1, 5), 9), 365, CAL)
         add_period(at(date(2026, 1, 5), 9), 1000, HOURS)
+        assert is_working_day(date(2026, 10, 10)) is True
 
 
-def test_a_count_past_the_loaded_range_loads_more(calendar, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        days = _WorkingCalendar(date(2026, 9, 1), date(2026, 9, 2))
-        assert days.is_working_day(date(2026, 10, 5)) is False
-        assert days.is_working_day(date(2026, 10, 10)) is True
+def test_a_changed_day_is_read_again_at_once(calendar):
+    """Saving or deleting a row drops the process's copy (and moves the stamp
+    that processes sharing the cache compare)."""
+    national_day = date(2026, 10, 1)
+    assert is_working_day(national_day) is False
+    day = HolidayCalendar.objects.get(date=national_day)
+    day.kind = HolidayCalendar.Kind.WORKDAY
+    day.save()
+    assert is_working_day(national_day) is True
+    day.delete()
+    assert is_working_day(national_day) is True  # a Thursday with no row
+    HolidayCalendar.objects.create(
+        date=national_day, kind=HolidayCalendar.Kind.HOLIDAY, name="国庆节"
+    )
+    assert is_working_day(national_day) is False
+
+
+def test_another_process_change_is_seen_through_the_shared_stamp(
+    calendar, django_assert_num_queries
+):
+    assert is_working_day(date(2026, 10, 1)) is False
+    cache.set(deadlines._STAMP_KEY, "changed elsewhere", None)
+    with django_assert_num_queries(1):
+        assert is_working_day(date(2026, 10, 1)) is False
+
+
+def test_the_copy_is_read_again_after_its_time(calendar, monkeypatch):
+    assert is_working_day(date(2026, 10, 1)) is False
+    # A bulk write (as seed_holidays makes) sends no signal.
+    HolidayCalendar.objects.filter(date=date(2026, 10, 1)).update(
+        kind=HolidayCalendar.Kind.WORKDAY
+    )
+    assert is_working_day(date(2026, 10, 1)) is False
+    later = deadlines.clock.monotonic() + deadlines.CALENDAR_TTL + 1
+    monkeypatch.setattr(deadlines.clock, "monotonic", lambda: later)
+    assert is_working_day(date(2026, 10, 1)) is True
 
 
 @pytest.mark.django_db
@@ -196,7 +228,7 @@ def test_rejects_a_naive_datetime():
         add_period(datetime(2026, 3, 10, 9, 0), 1, HOURS)
 
 
-def test_rest_days_is_one_query(calendar, django_assert_num_queries):
+def test_rest_days_reads_the_calendar_once(calendar, django_assert_num_queries):
     with django_assert_num_queries(1):
         days = rest_days(date(2026, 1, 1), date(2026, 12, 31))
     assert len(days) == 117  # the 2026 arrangement: 248 working days
