@@ -13,6 +13,7 @@ then one code from the app, then the backup codes, shown once.
 import base64
 
 import segno
+from django.contrib.auth.signals import user_login_failed
 from django.utils.safestring import mark_safe
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
@@ -73,6 +74,19 @@ def check_code(user, code: str):
     if device is None:
         return None
     return verify_token(user, device.persistent_id, code)
+
+
+def code_refused(request, user) -> bool:
+    """A wrong code after the right password is a failed login, on the site
+    as at the API token endpoint: django-axes counts it toward the lockout
+    and the audit log records it. Returns whether the account is now locked
+    (AxesMiddleware then answers 429 with the lockout message)."""
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": user.get_username()},
+        request=request,
+    )
+    return bool(getattr(request, "axes_locked_out", False))
 
 
 def mark_verified(request, device) -> None:

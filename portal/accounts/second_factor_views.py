@@ -3,6 +3,7 @@ in portal/accounts/second_factor.py."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,6 +66,10 @@ def verify(request):
             second_factor.mark_verified(request, device)
             messages.success(request, VERIFIED)
             return redirect(next_url or _default_next(user))
+        if second_factor.code_refused(request, user):
+            # Locked: this half-finished login ends here too.
+            logout(request)
+            return redirect("login")
         form.add_error("code", forms.ValidationError(CODE_INVALID, code="invalid"))
     return render(
         request, "accounts/second_factor_verify.html", {"form": form, "next": next_url}

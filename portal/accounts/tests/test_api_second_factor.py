@@ -72,14 +72,13 @@ def test_staff_get_no_token_with_the_password_alone(worker, device):
 
 
 def test_a_code_from_the_app_gives_the_tokens(worker, device):
-    response = obtain("gridworker", otp_token=code_now(device))
+    code = code_now(device)
+    response = obtain("gridworker", otp_token=code)
     assert response.status_code == 200
     assert {"access", "refresh"} <= set(response.json())
     assert AuditRecord.objects.filter(action="login", result="success").count() == 1
     # The same code twice is refused (a TOTP code is accepted once).
-    refused(
-        obtain("gridworker", otp_token=code_now(device)), OTP_INVALID, "otp_invalid"
-    )
+    refused(obtain("gridworker", otp_token=code), OTP_INVALID, "otp_invalid")
 
 
 def test_a_wrong_code_is_refused(worker, device):

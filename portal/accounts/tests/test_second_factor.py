@@ -238,3 +238,20 @@ def test_the_suite_logs_staff_in_as_verified_unless_marked(clerk):
     client = Client()
     client.force_login(clerk)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_wrong_codes_count_toward_the_lockout(client, clerk, device):
+    from portal.accounts.lockout import lockout_message
+    from portal.audit.models import AuditRecord
+
+    admin_login(client, clerk)
+    for _ in range(4):
+        response = client.post(reverse("otp_verify"), {"code": "00000000"})
+        assert response.status_code == 200
+    response = client.post(reverse("otp_verify"), {"code": "00000000"})
+    assert response.status_code == 429
+    assert lockout_message() in page(response)
+    assert "_auth_user_id" not in client.session
+    assert AuditRecord.objects.filter(action="login", result="failed").count() == 5
+    # The account is locked on every door, the right password too.
+    assert admin_login(client, clerk).status_code == 429
