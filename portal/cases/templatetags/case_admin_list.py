@@ -33,6 +33,9 @@ from portal.cases.admin_records import datetime_formatter
 register = template.Library()
 
 PK_MARK = "0pk0"  # stands for a row's id in the one reversed change URL
+# ModelAdmin.action_checkbox's label: Django's own message, translated by
+# django.contrib.admin's catalogue (so not marked again here).
+ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
 
 
 def _field_cell(field, empty, format_datetime):
@@ -146,7 +149,7 @@ class RowPlan:
             {"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url
         )
         self.url_head, _mark, self.url_tail = escape(url).partition(PK_MARK)
-        self.select_label = gettext("Select this object for an action - {}")
+        self.select_label = gettext(ACTION_CHECKBOX_LABEL)
 
     def row(self, result) -> str:
         pk = result.pk
