@@ -1,18 +1,19 @@
-"""Keyset (cursor) pagination for the API lists.
+"""Keyset (cursor) pagination for the API lists: the parts a list's
+selector and view share.
 
-A page is the first ``page_size`` rows after the cursor in the list's order,
-read with one query of ``page_size + 1`` rows (the extra row says whether
-there is a next page). There is no COUNT and no OFFSET: page 1000 costs what
-page 1 costs, whatever the size of the table. The cursor is opaque to
-clients: the ordering values of the last row shown, signed so that a client
-cannot hand-craft one.
+A page is the rows after the cursor in the list's order, read with a LIMIT
+of ``page_size + 1`` (the extra row says whether there is a next page; see
+grid.selectors.event_page). There is no COUNT and no OFFSET: page 1000 costs
+what page 1 costs, whatever the size of the table. The cursor is opaque to
+clients: the ordering values (datetimes or integers) of the last row
+examined, signed so that a client cannot hand-craft one.
 """
 
 import datetime
 import json
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -35,13 +36,6 @@ def page_size(request) -> int:
     except (TypeError, ValueError):
         return PAGE_SIZE
     return min(max(size, 1), MAX_PAGE_SIZE)
-
-
-def _value_of(row, lookup: str):
-    value = row
-    for part in lookup.split("__"):
-        value = getattr(value, part)
-    return value
 
 
 def _encode(values: list) -> str:
@@ -80,22 +74,6 @@ def cursor_values(request, keys: tuple[str, ...]) -> list | None:
     page; an invalid cursor is a validation error (400)."""
     cursor = request.query_params.get(CURSOR_PARAM)
     return _decode(cursor, keys) if cursor else None
-
-
-def keyset_page(queryset: QuerySet, request, *, keys: tuple[str, ...]):
-    """The rows of the page the request's cursor asks for, and the ordering
-    values of its last row when there is a next page (None on the last one).
-    ``queryset`` must be ordered descending on ``keys`` (datetimes or
-    integers), the last of which is unique."""
-    size = page_size(request)
-    after = cursor_values(request, keys)
-    if after is not None:
-        queryset = queryset.filter(after_q(keys, after))
-    rows = list(queryset[: size + 1])
-    if len(rows) <= size:
-        return rows, None
-    rows = rows[:size]
-    return rows, [_value_of(rows[-1], key) for key in keys]
 
 
 def page_response(*, request, rows, next_values, serializer_class, context=None):
