@@ -135,6 +135,7 @@ def _event_page(request, *, grid_ids, status) -> Response:
 class MyEventListApi(APIView):
     @extend_schema(
         tags=["events"],
+        operation_id="events_list",
         summary="My grids' events",
         parameters=LIST_PARAMETERS,
         responses=EventPageOutput,
@@ -155,6 +156,7 @@ class MyEventListApi(APIView):
 class GridEventListApi(APIView):
     @extend_schema(
         tags=["events"],
+        operation_id="grids_events_list",
         summary="One grid's events (its members and supervisors)",
         parameters=LIST_PARAMETERS,
         responses=EventPageOutput,
