@@ -167,14 +167,23 @@ def check_group_permissions(*, actor, group, name, permissions) -> None:
             )
 
 
-def check_joins_group(*, user, group) -> None:
+def check_joins_group(*, user, group=None) -> None:
     """For the services that put a user in a group (a department's, the
-    committee's): the user must not end up with two roles."""
+    committee's): the user must not end up with two roles. group=None is a
+    group not made yet (a new department's): it carries no role, so only
+    the auditor's rule can be broken."""
+    permissions = list(user.user_permissions.all())
+    groups = list(user.groups.all())
+    if group is None:
+        if roles.AUDITORS in roles_of(groups=groups, permissions=permissions):
+            raise ValidationError(
+                AUDITOR_ONLY,
+                code="auditor_only",
+                params={"user": user.get_username()},
+            )
+        return
     check_user_grants(
-        actor=None,
-        user=user,
-        groups={*user.groups.all(), group},
-        permissions=user.user_permissions.all(),
+        actor=None, user=user, groups={*groups, group}, permissions=permissions
     )
 
 

@@ -332,3 +332,50 @@ def test_the_system_administrator_cannot_staff_a_department(client, sysadmin):
     client.post(url, data)
     assert not housing.memberships.exists()
     assert housing.group not in sysadmin.groups.all()
+
+
+def test_staffing_a_department_with_an_auditor_is_refused_on_the_page(client):
+    from portal.accounts.tests.test_admin import department_change_data
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    auditor = _member(roles.AUDITORS, "auditor")
+    housing = make_department("housing", kind=Department.Kind.FUNCTIONAL)
+    client.force_login(root)
+    url = reverse("admin:accounts_department_change", args=[housing.pk])
+    prefix = "memberships-0-"
+    data = department_change_data(
+        housing,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            prefix + "department": housing.pk,
+            prefix + "user": auditor.pk,
+            prefix + "role": "clerk",
+        },
+    )
+    response = client.post(url, data)
+    refused_on_page(response, grants.AUDITOR_ONLY, user="auditor")
+    assert not housing.memberships.exists()
+    assert list(auditor.groups.all()) == [role(roles.AUDITORS)]
+
+
+def test_a_new_department_cannot_be_staffed_with_an_auditor(client):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    auditor = _member(roles.AUDITORS, "auditor")
+    client.force_login(root)
+    prefix = "memberships-0-"
+    response = client.post(
+        reverse("admin:accounts_department_add"),
+        {
+            "name": "住建局",
+            "code": "housing",
+            "kind": Department.Kind.FUNCTIONAL,
+            "phone": "",
+            "address": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            prefix + "user": auditor.pk,
+            prefix + "role": "clerk",
+        },
+    )
+    refused_on_page(response, grants.AUDITOR_ONLY, user="auditor")
+    assert not Department.objects.filter(code="housing").exists()

@@ -255,3 +255,18 @@ def test_wrong_codes_count_toward_the_lockout(client, clerk, device):
     assert AuditRecord.objects.filter(action="login", result="failed").count() == 5
     # The account is locked on every door, the right password too.
     assert admin_login(client, clerk).status_code == 429
+
+
+def test_the_migration_hashes_the_codes_static_devices_held(clerk):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    migration = import_module("portal.accounts.migrations.0006_backup_codes_hashed")
+    device = StaticDevice.objects.create(user=clerk, name="backup")
+    StaticToken.objects.create(device=device, token="abcdefgh")
+    migration.hash_static_tokens(apps, None)
+    assert not StaticToken.objects.exists()
+    assert second_factor.check_code(clerk, "abcdefgh") is not None
+    assert second_factor.check_code(clerk, "abcdefgh") is None
