@@ -6,8 +6,11 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
@@ -16,10 +19,27 @@ from grid.models import GridEvent
 from grid.photos import MAX_PHOTOS, TOO_MANY_PHOTOS
 from grid.services import NOT_IN_GRID, flow
 from grid.tests.factories import INSIDE, jpeg_with_gps, png, report
+from portal.accounts.models import User
 from portal.api.exceptions import NOT_FOUND, VALIDATION_FAILED
 from portal.cases.models import Case, CaseStatus, CoHandling
 
 PASSWORD = "yiwang-test-pass"
+
+
+def second_factor_code(username: str) -> str:
+    """A current TOTP code of a new authenticator for this user: staff, grid
+    workers included, pass the second factor at the token endpoint (issue 7)."""
+    user = User.objects.get(Q(username=username) | Q(mobile=username))
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+
+def staff_login(username: str, password: str = PASSWORD) -> dict:
+    return {
+        "username": username,
+        "password": password,
+        "otp_token": second_factor_code(username),
+    }
 
 
 def url(name, *args):
@@ -47,9 +67,7 @@ def event(people, grids, category):
 
 def test_token_login_refresh_rotates_and_logout_revokes(people):
     client = APIClient()
-    response = client.post(
-        url("token"), {"username": "worker_a", "password": PASSWORD}, format="json"
-    )
+    response = client.post(url("token"), staff_login("worker_a"), format="json")
     assert response.status_code == 200
     tokens = response.json()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
@@ -77,7 +95,7 @@ def test_token_login_refresh_rotates_and_logout_revokes(people):
 
 def test_login_with_mobile_and_wrong_password(people):
     client = APIClient()
-    ok = client.post(url("token"), {"username": "13912345678", "password": PASSWORD})
+    ok = client.post(url("token"), staff_login("13912345678"))
     assert ok.status_code == 200
     bad = client.post(url("token"), {"username": "worker_a", "password": "nope"})
     assert bad.status_code == 401
@@ -537,9 +555,7 @@ def test_street_assigns_to_a_department(as_user, people, event):
 
 def _login(username):
     client = APIClient()
-    tokens = client.post(
-        url("token"), {"username": username, "password": PASSWORD}
-    ).json()
+    tokens = client.post(url("token"), staff_login(username)).json()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     return client
 
