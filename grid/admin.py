@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from grid import importers, policies, services
 from grid.models import Grid, GridEvent, GridMember, Open311Client
+from portal.accounts.admin_grants import JoinsGroupFormSet
 from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.cases.selectors import visible_cases
 
@@ -49,8 +50,17 @@ class GridImportForm(forms.Form):
     )
 
 
+class GridMemberFormSet(JoinsGroupFormSet):
+    """A grid member becomes a clerk of the grid's community (its group)."""
+
+    def joined_group(self):
+        community_id = self.instance.community_id
+        return self.instance.community.group if community_id else None
+
+
 class GridMemberInline(admin.TabularInline):
     model = GridMember
+    formset = GridMemberFormSet
     extra = 0
     raw_id_fields = ["user"]
     fields = ["user", "role"]

@@ -2,13 +2,16 @@
 page and Open311 keys shown once."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from grid.models import Grid, GridMember, Open311Client
 from grid.services.open311 import hash_key
 from grid.tests.test_import import csv_bytes
+from portal.accounts import grants
 from portal.accounts.tests.factories import UserFactory
+from portal.audit import roles
+from portal.cases.tests.site_helpers import page, shown
 
 
 @pytest.fixture
@@ -86,6 +89,36 @@ def test_admin_adds_a_grid_and_members_through_the_services(
     assert grid.members.get().user == people["resident"]
     assert grid.history.first().history_user == admin_user
     assert people["resident"].memberships.get().department == tree["community"]
+
+
+def test_an_auditor_cannot_be_made_a_grid_member(client, admin_user, tree, people):
+    """A grid member becomes a clerk of the community: an auditor may hold no
+    other role (三权分立), so the page says so next to the user and saves
+    nothing, not even the grid."""
+    auditor = UserFactory(username="auditor", is_staff=True)
+    auditor.groups.add(Group.objects.get(name=roles.AUDITORS))
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:grid_grid_add"),
+        {
+            "community": tree["community"].pk,
+            "code": "minzhu-9",
+            "name": "民主九网格",
+            "centre_latitude": "",
+            "centre_longitude": "",
+            "boundary": "null",
+            "is_active": "on",
+            "members-TOTAL_FORMS": "1",
+            "members-INITIAL_FORMS": "0",
+            "members-0-user": auditor.pk,
+            "members-0-role": "worker",
+        },
+    )
+    assert response.status_code == 200
+    assert shown(grants.AUDITOR_ONLY, user="auditor") in page(response)
+    assert not Grid.objects.filter(code="minzhu-9").exists()
+    assert not auditor.memberships.exists()
+    assert list(auditor.groups.all()) == [Group.objects.get(name=roles.AUDITORS)]
 
 
 def test_open311_key_is_shown_once_and_stored_hashed(client, admin_user):

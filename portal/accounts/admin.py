@@ -14,16 +14,15 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.models import BaseInlineFormSet
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.accounts import admin_devices  # noqa: F401 (registers its admin)
-from portal.accounts import grants, services, tokens
-from portal.accounts.admin_grants import UserGrantsAdminMixin
+from portal.accounts import services, tokens
+from portal.accounts.admin_grants import JoinsGroupFormSet, UserGrantsAdminMixin
 from portal.accounts.login_forms import AdminLoginForm
 from portal.accounts.masking import mask_resident_id
 from portal.accounts.models import Department, StaffMembership, User
@@ -372,24 +371,8 @@ class UserAdmin(UserGrantsAdminMixin, ReadOnlyHistoryAdmin, DjangoUserAdmin):
 # -- departments -------------------------------------------------------------
 
 
-class StaffMembershipFormSet(BaseInlineFormSet):
-    """Who joins a department joins its group: the rules of 三权分立 are
-    checked here, so that a refusal shows next to the user and nothing is
-    saved (portal/accounts/grants.py)."""
-
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if not form.has_changed() or data.get("DELETE") or "user" not in data:
-                continue
-            try:
-                grants.check_joins_group(
-                    user=data["user"],
-                    group=self.instance.group if self.instance.pk else None,
-                )
-            except ValidationError as error:
-                form.add_error("user", error)
+class StaffMembershipFormSet(JoinsGroupFormSet):
+    """Who joins a department joins its group."""
 
 
 class StaffMembershipInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from portal.accounts import grants
 
@@ -121,3 +122,24 @@ class GroupAdmin(DjangoGroupAdmin):
             grants.group_permissions_set(
                 actor=request.user, group=form.instance, permissions=permissions
             )
+
+
+class JoinsGroupFormSet(BaseInlineFormSet):
+    """An inline whose rows put a user in a group (a department's, through a
+    staff membership or a grid membership): the rules of 三权分立 are checked
+    here, so that a refusal shows next to the user and nothing is saved
+    (portal/accounts/grants.py). Subclasses say which group is joined."""
+
+    def joined_group(self):
+        return self.instance.group if self.instance.pk else None
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not form.has_changed() or data.get("DELETE") or "user" not in data:
+                continue
+            try:
+                grants.check_joins_group(user=data["user"], group=self.joined_group())
+            except ValidationError as error:
+                form.add_error("user", error)
