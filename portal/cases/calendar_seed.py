@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from portal.cases.deadlines import calendar_changed
 from portal.cases.models import HolidayCalendar, HolidayYear
 
 FIRST_SEEDED_YEAR = 2004
@@ -226,6 +227,10 @@ def seed_holiday_calendar(
         row.delete()
     result.created, result.updated = len(to_create), len(to_update)
     result.deleted = len(to_delete)
+    if to_create or to_update:
+        # bulk writes send no post_save: tell the deadline code's copy of the
+        # calendar itself (deletes above already did, through the signal)
+        calendar_changed()
     return result
 
 

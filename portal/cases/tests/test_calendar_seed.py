@@ -247,3 +247,13 @@ def test_seeded_days_match_chinese_calendar_for_every_day_it_covers(system):
             mismatches.append(day)
         day += timedelta(days=1)
     assert mismatches == []
+
+
+def test_a_seeded_calendar_is_used_at_once_by_deadlines(system):
+    """The seed writes in bulk (no post_save): it tells the deadline code's
+    per-process copy itself, so deadlines never run on the old calendar."""
+    spring_festival = date(2026, 2, 17)
+    assert is_working_day(spring_festival) is True  # empty table: a Tuesday
+    seed_holiday_calendar(years=[2026], actor=system)
+    assert is_working_day(spring_festival) is False
+    assert is_working_day(date(2026, 2, 14)) is True  # make-up Saturday
