@@ -2,7 +2,9 @@
 
 Every text cell that a spreadsheet would read as a formula (it starts with
 = + - @, or a tab or carriage return that some programs skip) is neutralised
-with a leading apostrophe, whatever its source."""
+with a leading apostrophe, whatever its source; an identity number typed
+into a free text (a title, a task) is masked, since a file leaves the portal
+and its access control (issue 7)."""
 
 import csv
 import io
@@ -11,6 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.masking import mask_resident_ids_in_text
 from portal.cases.deadlines import CHINA_TZ
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +43,11 @@ def neutralise(value) -> str:
     return text
 
 
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return neutralise(mask_resident_ids_in_text(text))
+
+
 def _when(value) -> str:
     if value is None:
         return str(NOT_YET)
@@ -53,7 +61,7 @@ def rows(entries) -> list[list[str]]:
         whistle = summons.whistle
         out.append(
             [
-                neutralise(value)
+                _cell(value)
                 for value in (
                     entry.department,
                     entry.get_reason_display(),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.accounts.masking import mask_resident_id
+from portal.accounts.masking import mask_resident_ids_in_text
 from portal.audit import chain
 from portal.audit.context import client_address, current_request
 from portal.audit.models import AuditChainHead, AuditRecord
@@ -26,7 +26,6 @@ MINIMUM_RETENTION_DAYS = 180
 SECRET_KEY_PATTERN = re.compile(
     r"pass|pwd|token|secret|otp|resident_id|identity|credential", re.IGNORECASE
 )
-RESIDENT_ID_PATTERN = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 def scrub(value):
@@ -48,7 +47,7 @@ def scrub(value):
 
 
 def mask_text(text: str) -> str:
-    return RESIDENT_ID_PATTERN.sub(lambda match: mask_resident_id(match[0]), text)
+    return mask_resident_ids_in_text(text)
 
 
 def _lock_head() -> AuditChainHead:
