@@ -4,6 +4,7 @@ portal.cases.workflow, as a bulk action on the list or as a button on the case
 page (portal.cases.admin_views). The case page itself is read-only: nothing is
 edited in a form, and nothing that holds a case can be deleted here."""
 
+import contextlib
 import datetime
 import re
 
@@ -12,6 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -204,6 +206,36 @@ def without_bigram_index(queryset):
     return queryset
 
 
+@contextlib.contextmanager
+def bitmap_plan(using: str):
+    """Plan the list's count and page by index (bitmap) scans, never by a walk
+    of the whole table, with room for exact bitmaps (PostgreSQL; a no-op
+    elsewhere). One query: the settings end with the transaction (this
+    block's, or the caller's if one is open, as in tests).
+
+    PostgreSQL cannot see into ``department_id = ANY(ARRAY(subquery))`` and
+    guesses 4% of the table (399,304 rows at 10M cases) for any unit. Under
+    the count's ``LIMIT CAP + 1`` a sequential scan then looks like it stops
+    early: for the unit with the fewest cases (10,467 rows at 10M) it read
+    9.2M rows, 458,000 blocks: 17-20 s; the bitmap scan counts them in 0.1 s,
+    and the busiest unit's (693,170 rows) in 0.26 s instead of 0.23 s. With
+    the default 4 MB work_mem the bitmap of the busiest unit AND every
+    overdue case (?colour=red) goes lossy and 1.1-1.3M rows are checked
+    again: 2.3 s for the count, 2.6 s for the page; with 32 MB it stays
+    exact: 0.4 and 0.5 s (EXPLAIN ANALYZE)."""
+    connection_ = connections[using]
+    if connection_.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using, savepoint=False):
+        with connection_.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('enable_seqscan', 'off', true),"
+                " set_config('work_mem', '32MB', true)"
+            )
+        yield
+
+
 class CappedCountPaginator(Paginator):
     """Counts at most CAP rows.
 
@@ -310,6 +342,11 @@ class CaseChangeList(ChangeList):
         return ORDER_VAR not in self.params
 
     def get_results(self, request):
+        # The count and the page are read under bitmap_plan (one query more).
+        with bitmap_plan(self.queryset.db):
+            self._get_results(request)
+
+    def _get_results(self, request):
         super().get_results(request)
         if not self.keyset or self.show_all:
             return
@@ -347,6 +384,7 @@ class CaseChangeList(ChangeList):
             .only(*self.model_admin.list_columns)
             .order_by("-submitted_at", "-pk")
         )
+        self.result_list._fetch_all()  # now, under bitmap_plan
 
     def walk_pays(self) -> bool:
         """Whether walking the (submitted_at, id) index newest first finds a

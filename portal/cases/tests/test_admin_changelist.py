@@ -541,3 +541,61 @@ def test_walk_pays_for_many_rows_of_a_large_table(client, cases, people):
     assert cl.walk_pays()
     paginator.count_is_capped = True
     assert cl.walk_pays()
+
+
+# --- count and page under bitmap_plan (10M cases: small unit, ?colour=red) ----
+
+
+@pytest.mark.parametrize("colour", ["", "red"])
+def test_pages_are_the_selectors_rows_under_the_bitmap_plan(
+    client, category, market_category, people, monkeypatch, colour
+):
+    """bitmap_plan only changes how PostgreSQL reads the rows: the count and
+    the pages, walked or sorted, are the visible (overdue) rows, newest
+    first."""
+    from portal.cases.admin import CaseAdmin, CaseChangeList
+    from portal.cases.selectors import visible_cases
+    from portal.cases.warnings import colour_q
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 3)
+    make_cases(category, 7, people["owner"])
+    file_case(market_category, people["owner"], title="别的部门")
+    overdue = Case.objects.filter(department=category.department).order_by("id")
+    Case.objects.filter(pk__in=list(overdue.values_list("pk", flat=True)[:5])).update(
+        stage_due_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    expected = visible_cases(people["clerk"])
+    if colour:
+        expected = expected.filter(colour_q(colour))
+    expected = list(
+        expected.order_by("-submitted_at", "-id").values_list("pk", flat=True)
+    )
+    assert len(expected) == (5 if colour else 7)
+    login(client, people["clerk"])
+    url = CHANGELIST + (f"?colour={colour}" if colour else "")
+    for walk in (True, False):
+        monkeypatch.setattr(CaseChangeList, "walk_pays", lambda self, w=walk: w)
+        response = client.get(url)
+        assert response.context["cl"].paginator.count == len(expected)
+        shown = rows(response)
+        while next_url := response.context["cl"].next_page_url:
+            response = client.get(CHANGELIST + next_url)
+            shown += rows(response)
+        assert shown == expected, walk
+
+
+def test_count_and_page_are_read_under_the_bitmap_plan(client, cases, people):
+    """On PostgreSQL one query sets the plan (no sequential scan, exact
+    bitmaps) before the count and the page; elsewhere nothing is set."""
+    with CaptureQueriesContext(connection) as queries:
+        response = login(client, people["clerk"]).get(CHANGELIST)
+    assert len(listed(response)) == 2
+    sqls = [q["sql"] for q in queries.captured_queries]
+    plans = [i for i, sql in enumerate(sqls) if "set_config('enable_seqscan'" in sql]
+    if connection.vendor != "postgresql":
+        assert plans == []
+        return
+    assert len(plans) == 1
+    count = next(i for i, sql in enumerate(sqls) if "COUNT(" in sql.upper())
+    page = max(i for i, sql in enumerate(sqls) if '"cases_case"."title"' in sql)
+    assert plans[0] < count < page
