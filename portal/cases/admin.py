@@ -188,6 +188,7 @@ def search_word_q(word: str) -> Q:
         Q(title__icontains=word) | by_name
     )
 
+
 def without_bigram_index(queryset):
     """The queryset with its search_word_q conditions read as ``LIKE`` alone
     (HasBigrams as TRUE: the same rows, as a title holding the word holds
