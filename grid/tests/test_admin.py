@@ -64,25 +64,30 @@ def test_changelist_is_scoped_and_counts_members(
     assert other.status_code == 302  # out of scope: as if it did not exist
 
 
+def new_grid_with_member(tree, user, role) -> dict:
+    """The admin's add form for grid minzhu-9 with one member."""
+    return {
+        "community": tree["community"].pk,
+        "code": "minzhu-9",
+        "name": "民主九网格",
+        "centre_latitude": "",
+        "centre_longitude": "",
+        "boundary": "null",
+        "is_active": "on",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-0-user": user.pk,
+        "members-0-role": role,
+    }
+
+
 def test_admin_adds_a_grid_and_members_through_the_services(
     client, admin_user, tree, people
 ):
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:grid_grid_add"),
-        {
-            "community": tree["community"].pk,
-            "code": "minzhu-9",
-            "name": "民主九网格",
-            "centre_latitude": "",
-            "centre_longitude": "",
-            "boundary": "null",
-            "is_active": "on",
-            "members-TOTAL_FORMS": "1",
-            "members-INITIAL_FORMS": "0",
-            "members-0-user": people["resident"].pk,
-            "members-0-role": "informant",
-        },
+        new_grid_with_member(tree, people["resident"], "informant"),
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     grid = Grid.objects.get(code="minzhu-9")
@@ -100,19 +105,7 @@ def test_an_auditor_cannot_be_made_a_grid_member(client, admin_user, tree, peopl
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:grid_grid_add"),
-        {
-            "community": tree["community"].pk,
-            "code": "minzhu-9",
-            "name": "民主九网格",
-            "centre_latitude": "",
-            "centre_longitude": "",
-            "boundary": "null",
-            "is_active": "on",
-            "members-TOTAL_FORMS": "1",
-            "members-INITIAL_FORMS": "0",
-            "members-0-user": auditor.pk,
-            "members-0-role": "worker",
-        },
+        new_grid_with_member(tree, auditor, "worker"),
     )
     assert response.status_code == 200
     assert shown(grants.AUDITOR_ONLY, user="auditor") in page(response)
