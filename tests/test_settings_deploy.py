@@ -103,9 +103,10 @@ print(json.dumps({name: getattr(settings, name) for name in names}))
 """
 
 
-def _production_settings(tmp_path, **overrides):
+def _production_settings(tmp_path, script=_PRINT_SETTINGS, **overrides):
+    """What ``script`` prints (its last line, JSON) under production settings."""
     result = subprocess.run(
-        [sys.executable, "-c", _PRINT_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=_production_env(tmp_path, **overrides),
         capture_output=True,

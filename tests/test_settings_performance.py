@@ -1,13 +1,12 @@
 """Production settings that decide what every request costs (issue 8): where
 sessions are read from and how database connections are kept."""
 
-import json
 import subprocess
 import sys
 
 import pytest
 
-from tests.test_settings_deploy import ROOT, _production_env
+from tests.test_settings_deploy import ROOT, _production_env, _production_settings
 
 _PRINT = """
 import json, django
@@ -26,17 +25,7 @@ print(json.dumps({
 def _settings(tmp_path, **overrides):
     # Nothing from the developer's shell: only what the test names.
     overrides = {"SESSION_ENGINE": None, "DB_CONN_HEALTH_CHECKS": None} | overrides
-    result = subprocess.run(
-        [sys.executable, "-c", _PRINT],
-        cwd=ROOT,
-        env=_production_env(tmp_path, **overrides),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return _production_settings(tmp_path, _PRINT, **overrides)
 
 
 def test_sessions_stay_in_the_database_without_a_shared_cache(tmp_path):
