@@ -355,7 +355,8 @@ class CaseChangeList(ChangeList):
             self._get_results(request)
             if not self.search_walked:
                 self.result_list._fetch_all()
-        self.result_list._fetch_all()
+        if self.search_walked:
+            self.result_list._fetch_all()
 
     def _get_results(self, request):
         super().get_results(request)

@@ -16,8 +16,8 @@ hundred rows) in memory and reads it again when it may have changed:
   e.g. Redis): ``calendar_changed`` moves a stamp there that each read
   compares;
 - otherwise after CALENDAR_TTL seconds at most: a change made in another
-  process with the default per-process cache, or by bulk writes that send
-  no signals (``seed_holidays``, which runs as a command anyway).
+  process with the default per-process cache. Bulk writes send no signals:
+  ``calendar_seed.seed_holiday_calendar`` calls ``calendar_changed`` itself.
 """
 
 import time as clock
