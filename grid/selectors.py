@@ -93,28 +93,6 @@ def member_grid_ids(user) -> list[int]:
     )
 
 
-def my_grid_events(user, *, status: str = "", grid_ids=None) -> QuerySet[Case]:
-    """Events of the grids the user belongs to, among the cases they may see.
-    ``grid_ids`` are the user's grids when the caller has read them already
-    (member_grid_ids); as plain values they let the database walk each grid's
-    index in order instead of joining every event of the grids."""
-    if grid_ids is None:
-        grid_ids = member_grid_ids(user)
-    queryset = visible_cases(user).filter(grid_event__grid_id__in=grid_ids)
-    if status:
-        queryset = queryset.filter(status=status)
-    return _event_list(queryset)
-
-
-def grid_events(user, *, grid: Grid, status: str = "") -> QuerySet[Case]:
-    """One grid's events among the cases the user may see (the caller checks
-    policies.can_view_grid first)."""
-    queryset = visible_cases(user).filter(grid_event__grid_id=grid.pk)
-    if status:
-        queryset = queryset.filter(status=status)
-    return _event_list(queryset)
-
-
 def event_page(
     user, *, grid_ids, status: str = "", after=None, size: int
 ) -> tuple[list[Case], list | None]:
@@ -223,13 +201,11 @@ __all__ = [
     "event_page",
     "event_get_for_user",
     "event_timeline",
-    "grid_events",
     "grid_get_for_user",
     "grids_containing",
     "grids_of_member",
     "member_grid_ids",
     "memberships_of",
-    "my_grid_events",
     "policies",
     "public_events",
 ]

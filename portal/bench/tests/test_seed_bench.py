@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count
 
 from grid.models import GridEvent, GridMember
-from grid.selectors import my_grid_events
+from grid.selectors import event_page, member_grid_ids
 from portal.accounts.models import StaffMembership, User
 from portal.bench.district import BENCH_PASSWORD
 from portal.bench.seed import WORKFLOW_TITLE
@@ -152,4 +152,4 @@ def _grids():
         assert event.reporter_id == event.case.submitter_id
         assert event.grid.community_id == event.case.department_id
         assert GridMember.objects.filter(grid=event.grid, user=event.reporter).exists()
-    assert my_grid_events(worker).exists()
+    assert event_page(worker, grid_ids=member_grid_ids(worker), size=1)[0]
