@@ -179,6 +179,18 @@ TABLES = {
         "answer",
     ),
 }
+# An event's history row is the event as created ("+", by its actor, at its
+# time, no change reason): copied by the database from the events of the
+# chunk rather than generated and parsed a second time. On one 25,000-case
+# chunk (131,000 events) this INSERT ... SELECT took 0.26 s of server CPU
+# where the COPY of the same rows took 0.30-0.40 s, and 16 of the chunk's 79
+# MB of text are no longer formatted, sent or parsed.
+_EVENT_NAMES = ", ".join(EVENT_COLUMNS)
+HISTORY_OF_EVENTS = (
+    f"INSERT INTO cases_historicalcaseevent ({_EVENT_NAMES}, {', '.join(HISTORY_TAIL)})"
+    f" SELECT {_EVENT_NAMES}, id, created_at, NULL, '+', actor_id"
+    " FROM cases_caseevent WHERE id >= %s AND id < %s"
+)
 BIG_TABLES = (
     "cases_case",
     "cases_historicalcase",
@@ -321,6 +333,10 @@ class ChunkGenerator:
                     progress(pending)
                 pending = 0
         self.flush(writer, counts)
+        counts["cases_historicalcaseevent"] += writer.execute(
+            HISTORY_OF_EVENTS,
+            [spec.first_case_id * STEP_SLOTS, case_id * STEP_SLOTS],
+        )
         if progress and pending:
             progress(pending)
         return counts
@@ -544,9 +560,6 @@ class ChunkGenerator:
             f"{message}\t{note}\t{data}\t{from_status}\t{state[D_STATUS]}\t{when}"
         )
         out["cases_caseevent"].append(event + "\n")
-        out["cases_historicalcaseevent"].append(
-            f"{event}\t{hid}\t{when}\t{NULL}\t+\t{actor}\n"
-        )
 
     def finish(self) -> None:
         dyn = list(self.state)

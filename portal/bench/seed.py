@@ -138,12 +138,69 @@ def _worker_init(ctx: Context, conninfo: dict) -> None:
     _CONN.commit()
 
 
-def _worker_run(spec: ChunkSpec) -> tuple[int, dict]:
+def _worker_run(spec: ChunkSpec) -> tuple[int, dict, float]:
+    cpu = time.process_time()
     with _CONN.cursor() as cursor:
         writer = Writer(cursor, "postgresql")
         counts = _GENERATOR.run(spec, writer)
     _CONN.commit()
-    return spec.index, counts
+    return spec.index, counts, time.process_time() - cpu
+
+
+def _in_parallel(statements, conninfo: dict, settings_sql=(), sessions: int = 2):
+    """Run independent statements (CREATE INDEX, VACUUM ANALYZE <table>) on
+    `sessions` connections at once, in the given order (put the longest
+    first); return each statement's seconds. Each statement holds only its
+    own table's lock, and the server does the work: threads are enough."""
+    import queue
+    import threading
+
+    import psycopg
+
+    todo, seconds, errors = queue.Queue(), {}, []
+    for statement in statements:
+        todo.put(statement)
+
+    def session():
+        try:
+            with psycopg.connect(**conninfo, autocommit=True) as conn:
+                for setting in settings_sql:
+                    conn.execute(setting)
+                while True:
+                    try:
+                        statement = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    started = time.monotonic()
+                    conn.execute(statement)
+                    seconds[statement] = round(time.monotonic() - started, 3)
+        except Exception as error:  # noqa: BLE001 - re-raised below
+            errors.append(error)
+
+    threads = [threading.Thread(target=session) for _ in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return seconds
+
+
+def _by_table_size(cursor, definitions: list[str]) -> list[str]:
+    """Index definitions, those on the largest tables first (a greedy order
+    that keeps both sessions busy until the end)."""
+    cursor.execute(
+        "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(%s)",
+        [list(BIG_TABLES)],
+    )
+    size = dict(cursor.fetchall())
+    # The GIN index of bigrams costs several b-trees of the same table.
+    return sorted(
+        definitions,
+        key=lambda d: -size.get(d.split(" ON public.")[1].split(" ")[0], 0)
+        * (4 if " USING gin " in d else 1),
+    )
 
 
 def _drop_indexes(cursor) -> list[str]:
@@ -284,7 +341,7 @@ def seed(
         progress = Progress(n_cases, stream)
         dropped = []
         totals = dict.fromkeys(TABLES, 0)
-        t_cases = time.monotonic()
+        t_cases, worker_cpu = time.monotonic(), 0.0
         if parallel:
             dropped = _drop_indexes(cursor)
             if summary_path:  # so that a crash leaves the definitions behind
@@ -295,7 +352,10 @@ def seed(
             with multiprocessing.get_context("fork").Pool(
                 workers, initializer=_worker_init, initargs=(ctx, _conninfo())
             ) as pool:
-                for spec_index, chunk_counts in pool.imap_unordered(_worker_run, specs):
+                for spec_index, chunk_counts, cpu in pool.imap_unordered(
+                    _worker_run, specs
+                ):
+                    worker_cpu += cpu
                     for table, n in chunk_counts.items():
                         totals[table] += n
                     progress(
@@ -303,17 +363,28 @@ def seed(
                     )
         else:
             generator = ChunkGenerator(ctx)
+            worker_cpu = time.process_time()
             for spec in specs:
                 for table, n in generator.run(spec, writer, progress=progress).items():
                     totals[table] += n
+            worker_cpu = time.process_time() - worker_cpu
         timings["cases_write"] = round(time.monotonic() - t_cases, 3)
         stream.write(f"cases_write: {timings['cases_write']:.1f}s\n")
         t = time.monotonic()
+        index_seconds = {}
         if dropped:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            cursor.execute("SET max_parallel_maintenance_workers = 2")
-            for definition in dropped:
-                cursor.execute(definition)
+            # Two sessions build at once (the 35 builds are independent), the
+            # largest tables first; a build alone on the machine at the end
+            # still gets parallel workers.
+            index_seconds = _in_parallel(
+                _by_table_size(cursor, dropped),
+                _conninfo(),
+                settings_sql=(
+                    "SET maintenance_work_mem = '1GB'",
+                    "SET max_parallel_maintenance_workers = 2",
+                ),
+                sessions=workers,
+            )
             t = phase("indexes", t)
         writer.reset_sequences(
             [
@@ -338,7 +409,20 @@ def seed(
         totals.update(_grids(cursor, vendor, units, now_text))
         t = phase("grids", t)
         if vendor == "postgresql" and parallel:
-            cursor.execute("VACUUM ANALYZE")
+            # The big tables one a session, in parallel, then the others in
+            # one statement (the whole database's VACUUM ANALYZE was serial).
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables"
+                " WHERE schemaname = 'public' AND relname <> ALL(%s)",
+                [list(BIG_TABLES)],
+            )
+            rest = ", ".join(name for (name,) in cursor.fetchall())
+            _in_parallel(
+                [f"VACUUM ANALYZE {table}" for table in BIG_TABLES]
+                + [f"VACUUM ANALYZE {rest}"],
+                _conninfo(),
+                sessions=workers,
+            )
             t = phase("vacuum_analyze", t)
 
 
@@ -361,6 +445,10 @@ def seed(
             "memberships": people.counts["memberships"],
         },
         "rows_total": rows,
+        # CPU of the processes generating the case rows (their database
+        # sessions' CPU is not in it: measure the server's share outside).
+        "cases_cpu_seconds": round(worker_cpu, 3),
+        "index_seconds": index_seconds,
         "cases_per_second_write": round(n_cases / max(timings["cases_write"], 1e-6)),
         "cases_per_second_total": round(n_cases / max(elapsed, 1e-6)),
         "rows_per_second_write": round(

@@ -41,6 +41,12 @@ class Writer:
             ],
         )
 
+    def execute(self, sql: str, params) -> int:
+        """One statement (the same SQL on both databases); its row count."""
+        self.cursor.execute(sql, params)
+        self.rows += max(self.cursor.rowcount, 0)
+        return max(self.cursor.rowcount, 0)
+
     def reset_sequences(self, tables) -> None:
         """Move each table's id sequence past the ids written explicitly."""
         if self.vendor != "postgresql":
