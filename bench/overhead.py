@@ -8,7 +8,11 @@ database time per request for:
 
 - ``bare``: /bench/bare/ without a session (the yardstick),
 - ``bare_session``: /bench/bare/ with a logged-in resident's session,
-- ``my_matters``: the resident's "my matters" (/cases/).
+- ``my_matters``: the resident's "my matters" (/cases/),
+- the clerk's admin pages (bench_clerk_00, second factor passed):
+  ``changelist`` (/admin/cases/case/), ``changelist_search`` (``?q=噪声``),
+  ``case_page`` and ``case_history`` (the 42-event case's change and
+  history pages; its id from the seed summary, ``long_case_id``).
 
 Then, for ``bare_session``, what each middleware adds: the same request with
 that one middleware left out (a middleware that later ones need, such as the
@@ -16,16 +20,24 @@ session or authentication middleware, is left out together with them).
 
     BENCH_DB=yiwang_bench_100k .venv/bin/python bench/overhead.py
     BENCH_PROFILE=my_matters .venv/bin/python bench/overhead.py   # + pyinstrument
+    BENCH_PAGES=changelist,case_page BENCH_COMPARE=0 BENCH_MIDDLEWARE=0 \
+        .venv/bin/python bench/overhead.py       # only these pages, no tables
 
 A measurement tool for the bench's notes; it writes nothing but the sessions
-its requests write (one login per user, as the bench's own logins do).
+its requests write (one login per user, as the bench's own logins do) and,
+if bench/run.py has not made it yet, the clerk's "bench" authenticator
+device. Production settings serve static files from a collected manifest:
+BENCH_STATIC_ROOT names a directory collected apart from the bench's own
+(``manage.py collectstatic`` with the same STATIC_ROOT).
 """
 
 import io
+import json
 import os
 import statistics
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,7 +46,11 @@ from run import server_env  # noqa: E402
 DB = os.environ.get("BENCH_DB", "yiwang_bench_100k")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 RESIDENT = os.environ.get("BENCH_RESIDENT", "bench_resident_00")
+CLERK = os.environ.get("BENCH_CLERK", "bench_clerk_00")
+SEARCH_WORD = os.environ.get("BENCH_SEARCH_WORD", "噪声")
 os.environ.update(server_env(DB))
+if os.environ.get("BENCH_STATIC_ROOT"):  # collected apart from the bench's own
+    os.environ["STATIC_ROOT"] = os.environ["BENCH_STATIC_ROOT"]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -65,10 +81,11 @@ DEPENDENTS = {
 
 
 def environ(path: str, cookie: str = "") -> dict:
+    path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8765",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -87,8 +104,14 @@ def environ(path: str, cookie: str = "") -> dict:
 
 
 def session_cookie(username: str) -> str:
+    """A logged-in session; a staff user's with the second factor passed
+    (the bench's device, as bench/querycount.py gives it)."""
+    from querycount import pass_second_factor
+
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=username))
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    pass_second_factor(client, user)
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}"
 
@@ -130,6 +153,13 @@ def measure(app, path: str, cookie: str = "", repeat: int = REPEAT) -> dict:
         "db_ms": round(statistics.median(dbs), 2),
         "queries": statistics.median(queries),
     }
+
+
+def seed_summary() -> dict:
+    """The seed's summary (bench logins, the 42-event case's id)."""
+    default = Path(__file__).resolve().parent.parent / "var" / "bench"
+    var = Path(os.environ.get("BENCH_VAR_DIR", default))
+    return json.loads((var / f"seed-{DB}.json").read_text())
 
 
 def without(middleware: str) -> list[str]:
@@ -186,11 +216,21 @@ def compare(cases: dict, rounds: int) -> None:
 def main() -> None:
     cookie = session_cookie(RESIDENT)
     app = WSGIHandler()
+    clerk = session_cookie(CLERK)
+    long_case = seed_summary()["long_case_id"]
+    word = urllib.parse.quote(SEARCH_WORD)
     cases = {
         "bare": ("/bench/bare/", ""),
         "bare_session": ("/bench/bare/", cookie),
         "my_matters": ("/cases/", cookie),
+        "changelist": ("/admin/cases/case/", clerk),
+        "changelist_search": (f"/admin/cases/case/?q={word}", clerk),
+        "case_page": (f"/admin/cases/case/{long_case}/change/", clerk),
+        "case_history": (f"/admin/cases/case/{long_case}/history/", clerk),
     }
+    if os.environ.get("BENCH_PAGES"):
+        wanted = os.environ["BENCH_PAGES"].split(",")
+        cases = {k: v for k, v in cases.items() if k in wanted or k == "bare"}
     print(f"database {DB}, {REPEAT} requests each, load {os.getloadavg()[0]:.2f}")
     print(
         f"SESSION_ENGINE {settings.SESSION_ENGINE}, "
@@ -207,8 +247,9 @@ def main() -> None:
             f"| {r['db_ms']} | {r['queries']:g} |"
         )
     if os.environ.get("BENCH_COMPARE", "1") != "0":
-        compare({k: v for k, v in cases.items() if k != "bare"}, 5)
-    if os.environ.get("BENCH_MIDDLEWARE", "1") != "0":
+        sessions = ("bare_session", "my_matters")
+        compare({k: v for k, v in cases.items() if k in sessions}, 5)
+    if os.environ.get("BENCH_MIDDLEWARE", "1") != "0" and "bare_session" in full:
         print("\nWhat each middleware adds to bare_session (left out; CPU time, which")
         print("a shared machine disturbs less than wall time):")
         print("| middleware left out | wall ms | CPU ms | CPU ms saved | queries |")
@@ -228,7 +269,7 @@ def main() -> None:
         path, jar = cases[target]
         profiler = Profiler(interval=0.0002)
         profiler.start()
-        measure(app, path, jar, 100)
+        measure(app, path, jar, int(os.environ.get("BENCH_PROFILE_REPEAT", "100")))
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
 
