@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -117,7 +117,7 @@ def _due(case: Case, whistle: dict):
     return timezone.localtime(case.stage_due_at) if case.stage_due_at else None
 
 
-def _message_context(event: CaseEvent, recipient: Recipient) -> dict:
+def _message_context(event: CaseEvent, audience: str) -> dict:
     case = event.case
     data = event.data or {}
     whistle = _whistle(event)
@@ -125,45 +125,73 @@ def _message_context(event: CaseEvent, recipient: Recipient) -> dict:
         "case": case,
         "event": event,
         "kind": event.kind,
-        "audience": recipient.audience,
-        "recipient": recipient.user,
+        "audience": audience,
         "reminder": data.get("reminder", ""),
         "whistle_action": _whistle_action(whistle),
         "due": _due(case, whistle),
         # Internal text only to staff: the applicant sees the public message.
-        "note": "" if recipient.audience == APPLICANT else event.internal_note,
+        "note": "" if audience == APPLICANT else event.internal_note,
     }
 
 
-def build_notification(event: CaseEvent, recipient: Recipient) -> Notification:
-    context = _message_context(event, recipient)
-    return Notification(
-        recipient=recipient.user,
-        case=event.case,
-        event=event,
-        kind=event.kind,
-        title=_render("notifications/title.txt", context)[:200],
-        body=_render("notifications/body.txt", context),
-        link=_link(event, recipient.audience),
-        created_at=event.created_at,
-    )
+def build_notifications(
+    event: CaseEvent, recipients: list[Recipient]
+) -> list[Notification]:
+    """One inbox message per recipient. Its title, body and link depend on
+    the entry and the recipient's audience only (every message is written in
+    the site's language), so they are rendered once per audience: a filing
+    told to the 32 clerks of the bench's busiest unit rendered the two
+    templates 32 times each, three quarters of the filing's CPU time."""
+    texts: dict[str, tuple[str, str, str]] = {}
+    built = []
+    for recipient in recipients:
+        audience = recipient.audience
+        if audience not in texts:
+            context = _message_context(event, audience)
+            texts[audience] = (
+                _render("notifications/title.txt", context)[:200],
+                _render("notifications/body.txt", context),
+                _link(event, audience),
+            )
+        title, body, link = texts[audience]
+        built.append(
+            # Ids, not instances: bulk_create then has no related object to
+            # check on each of the (often 32) messages.
+            Notification(
+                recipient_id=recipient.user.pk,
+                case_id=event.case_id,
+                event_id=event.pk,
+                kind=event.kind,
+                title=title,
+                body=body,
+                link=link,
+                created_at=event.created_at,
+            )
+        )
+    return built
 
 
 def deliver_event(*, event: CaseEvent) -> list[Notification]:
     """Write the inbox messages of one timeline entry (once per person, however
-    often this runs) and send the SMS and e-mail copies not sent yet."""
-    recipients = event_recipients(event)
-    built = [build_notification(event, recipient) for recipient in recipients]
+    often this runs) and send the SMS and e-mail copies not sent yet. Returns
+    the messages as built by this run (their ids are not read back)."""
+    built = build_notifications(event, event_recipients(event))
     # One transaction (one commit) when there is no copy to send, which is
     # the usual case: the inbox messages and the "delivered" mark together.
     with transaction.atomic():
         Notification.objects.bulk_create(built, ignore_conflicts=True)
-        notifications = list(
-            Notification.objects.filter(event=event)
+        # The event's messages (this run's and any earlier run's) whose
+        # recipient may want a copy: SQL keeps only those with an e-mail
+        # address or a verified mobile, usually none (a filing's clerks), so
+        # the 32 messages of a busy unit's filing are not read back.
+        with_copies = [
+            n
+            for n in Notification.objects.filter(event=event)
+            .filter(~Q(recipient__email="") | Q(recipient__mobile_verified=True))
             .select_related("recipient", "recipient__notification_preference", "case")
             .order_by("pk")
-        )
-        with_copies = [n for n in notifications if channels_for(n.recipient)]
+            if channels_for(n.recipient)
+        ]
         if not with_copies:
             _mark_delivered(event)
     if with_copies:
@@ -171,7 +199,7 @@ def deliver_event(*, event: CaseEvent) -> list[Notification]:
         for notification in with_copies:
             send_copies(notification=notification)
         _mark_delivered(event)
-    return notifications
+    return built
 
 
 def _mark_delivered(event: CaseEvent) -> None:

@@ -48,3 +48,21 @@ def test_delivering_twice_adds_nothing(people, category):
     services.deliver_event(event=event)
     assert Notification.objects.filter(event=event).count() == 2
     assert DeliveredEvent.objects.filter(event=event).count() == 1
+
+
+def test_texts_are_rendered_once_per_audience(monkeypatch, people, category):
+    """The clerks of a unit get the same title and body: rendered once."""
+    rendered = []
+    render = services._render
+
+    def counted(name, context):
+        rendered.append(name)
+        return render(name, context)
+
+    monkeypatch.setattr(services, "_render", counted)
+    event = file_case(category, people["owner"]).events.get()
+    services.deliver_event(event=event)
+    messages = Notification.objects.filter(event=event)
+    assert messages.count() == 2
+    assert len({(n.title, n.body, n.link) for n in messages}) == 1
+    assert sorted(rendered) == ["notifications/body.txt", "notifications/title.txt"]
