@@ -54,6 +54,19 @@ class ResidentVerdict(models.TextChoices):
     DISPUTED = "disputed", _("disputed")
 
 
+# The copied columns of a case's history rows that need no index (Case.history).
+UNREAD_CASE_HISTORY_INDEXES = [
+    "tracking_number",
+    "category",
+    "applicant",
+    "submitter",
+    "department",
+    "assignee",
+    "duplicate_of",
+    "outcome_confirmed_by",
+]
+
+
 class Case(models.Model):
     """Every matter a resident or grid worker submits, whatever its kind.
 
@@ -168,7 +181,12 @@ class Case(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True, editable=False)
     rated_at = models.DateTimeField(_("rated"), null=True, editable=False)
 
-    history = HistoricalRecords()
+    # History rows are read by case (``id``) in time order, never by their
+    # other columns: simple-history's default index on every foreign key and
+    # unique field of the copy (8 of the 13 indexes) was written on every
+    # workflow step and read by nothing. At 10M cases the history table has
+    # 50M rows; see docs/benchmarks.md, round 4.
+    history = HistoricalRecords(no_db_index=UNREAD_CASE_HISTORY_INDEXES)
 
     class Meta:
         verbose_name = _("case")
@@ -250,7 +268,7 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("status after"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["case", "actor"])  # see Case.history
 
     class Meta:
         verbose_name = _("timeline entry")
