@@ -59,6 +59,26 @@ def with_warning_colour(queryset, now=None):
     return queryset.annotate(warning_colour=warning_colour(now))
 
 
+def colour_of(case, now) -> str:
+    """One case's colour at `now`, computed from its thresholds in Python
+    exactly as ``warning_colour`` computes it in SQL (a comparison with a
+    missing time is false there, so here too). For a page that has the case
+    rows already: building the SQL expression cost the resident's list about
+    0.8 ms of its ~10 ms of CPU."""
+    due, orange, yellow = case.stage_due_at, case.stage_orange_at, case.stage_yellow_at
+    if due is None:
+        return Colour.NONE.value
+    if due < now:
+        return Colour.RED.value
+    if orange is not None and orange <= now:
+        return Colour.ORANGE.value
+    if orange is not None and orange > now and yellow is not None and yellow <= now:
+        return Colour.YELLOW.value
+    if yellow is not None and yellow > now:
+        return Colour.BLUE.value
+    return Colour.NONE.value
+
+
 def thresholds(started_at, due_at):
     """The yellow and orange moments of a stage running from started_at to due_at."""
     span = due_at - started_at

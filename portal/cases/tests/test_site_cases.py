@@ -114,6 +114,17 @@ def test_my_matters_is_paginated(owner_client, category, people):
     assert first.count('class="case-row') == PAGE_SIZE
     assert second.count('class="case-row') == 2
     assert "?page=2" in first
+    # As Paginator.get_page answers: past the end or below 1 the last page,
+    # not a number the first.
+    for asked, rows in (("99", 2), ("0", 2), ("abc", PAGE_SIZE), ("2.5", PAGE_SIZE)):
+        html = page(owner_client.get(reverse("cases:list"), {"page": asked}))
+        assert html.count('class="case-row') == rows, asked
+        assert ("2 / 2" if rows == 2 else "1 / 2") in html
+
+
+def test_my_matters_without_matters(owner_client):
+    html = page(owner_client.get(reverse("cases:list"), {"page": 3}))
+    assert 'class="case-row' not in html and 'class="pager' not in html
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -123,9 +134,10 @@ def test_my_matters_query_count_is_constant(
     for _ in range(n):
         file_case(category, people["owner"])
     # session, user, one EXISTS on the user's and the groups' permissions
-    # (does the user see every case?), count, the page of cases with category
-    # and department, the unread inbox count in the header
-    with django_assert_num_queries(6):
+    # (does the user see every case?), the page of cases with category and
+    # department and their number (COUNT(*) OVER ()), the unread inbox count
+    # in the header
+    with django_assert_num_queries(5):
         assert owner_client.get(reverse("cases:list")).status_code == 200
 
 

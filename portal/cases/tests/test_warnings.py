@@ -10,7 +10,13 @@ from django.db.models import Count, Q
 from portal.cases import workflow
 from portal.cases.models import Case
 from portal.cases.tests.factories import file_case, make_category
-from portal.cases.warnings import Colour, colour_q, warning_colour, with_warning_colour
+from portal.cases.warnings import (
+    Colour,
+    colour_of,
+    colour_q,
+    warning_colour,
+    with_warning_colour,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -66,3 +72,35 @@ def test_colour_in_filter_and_aggregate(case_on_sept_28, category, people):
     )
     assert by_expression == {"blue": 1, "orange": 1}
     assert Case.objects.filter(~Q(colour_q(Colour.RED, moment))).count() == 2
+
+
+def test_colour_of_a_row_is_the_sql_colour(case_on_sept_28, people):
+    """colour_of (computed from a row's thresholds) answers as the SQL
+    expression does, at every colour, at the boundaries, and with no clock."""
+    case = Case.objects.get(pk=case_on_sept_28.pk)
+    moments = [
+        case.stage_started_at,
+        case.stage_yellow_at - datetime.timedelta(microseconds=1),
+        case.stage_yellow_at,
+        case.stage_orange_at,
+        case.stage_orange_at + datetime.timedelta(hours=1),
+        case.stage_due_at,
+        case.stage_due_at + datetime.timedelta(microseconds=1),
+    ]
+    for moment in moments:
+        assert colour_of(case, moment) == colour_at(case, moment), moment
+    assert {colour_of(case, moment) for moment in moments} == {
+        "blue",
+        "yellow",
+        "orange",
+        "red",
+    }
+    # Thresholds missing (no such row is written; SQL compares NULL as false).
+    for missing in ("stage_yellow_at", "stage_orange_at"):
+        Case.objects.filter(pk=case.pk).update(**{missing: None})
+        row = Case.objects.get(pk=case.pk)
+        for moment in moments:
+            assert colour_of(row, moment) == colour_at(row, moment), (missing, moment)
+    workflow.decline_case(case=case_on_sept_28, actor=people["clerk"], reason="不予受理")
+    closed = Case.objects.get(pk=case.pk)
+    assert colour_of(closed, moments[-1]) == colour_at(closed, moments[-1]) == "none"
