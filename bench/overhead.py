@@ -9,6 +9,8 @@ database time per request for:
 - ``bare``: /bench/bare/ without a session (the yardstick),
 - ``bare_session``: /bench/bare/ with a logged-in resident's session,
 - ``my_matters``: the resident's "my matters" (/cases/),
+- ``resident_case``: the resident's case page (/cases/<id>/, the seed
+  summary's ``resident_case_id``, the page bench/run.py measures),
 - the clerk's admin pages (bench_clerk_00, second factor passed):
   ``changelist`` (/admin/cases/case/), ``changelist_search`` (``?q=噪声``),
   ``case_page`` and ``case_history`` (the 42-event case's change and
@@ -217,12 +219,14 @@ def main() -> None:
     cookie = session_cookie(RESIDENT)
     app = WSGIHandler()
     clerk = session_cookie(CLERK)
-    long_case = seed_summary()["long_case_id"]
+    summary = seed_summary()
+    long_case = summary["long_case_id"]
     word = urllib.parse.quote(SEARCH_WORD)
     cases = {
         "bare": ("/bench/bare/", ""),
         "bare_session": ("/bench/bare/", cookie),
         "my_matters": ("/cases/", cookie),
+        "resident_case": (f"/cases/{summary['resident_case_id']}/", cookie),
         "changelist": ("/admin/cases/case/", clerk),
         "changelist_search": (f"/admin/cases/case/?q={word}", clerk),
         "case_page": (f"/admin/cases/case/{long_case}/change/", clerk),
