@@ -9,6 +9,8 @@ same CSS classes) from the inline's definition and one query, without forms;
 nothing on it can be posted.
 """
 
+import datetime
+
 from django.contrib.admin.templatetags.admin_list import _boolean_icon
 from django.contrib.admin.utils import (
     display_for_field,
@@ -26,19 +28,46 @@ from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 
 PK_MARK = "0pk0"  # stands for an id in a reversed change URL
 
 
+# Format characters that are one number of the value, as DateFormat writes
+# them; the others (names of months and days, "P", time zones) are asked of
+# DateFormat itself.
+NUMERIC_CODES = {
+    "Y": lambda value: "%04d" % value.year,
+    "m": lambda value: "%02d" % value.month,
+    "n": lambda value: str(value.month),
+    "d": lambda value: "%02d" % value.day,
+    "j": lambda value: str(value.day),
+    "H": lambda value: "%02d" % value.hour,
+    "G": lambda value: str(value.hour),
+    "i": lambda value: "%02d" % value.minute,
+    "s": lambda value: "%02d" % value.second,
+}
+
+
 def datetime_formatter(format_string):
     """dateformat.format(value, format_string) with the format parsed once,
-    for the many times of one page."""
+    for the many times of one page; a format of numbers only (the Chinese
+    one, "Y年n月j日 H:i") is written without a DateFormat per value."""
     pieces = []
     for index, piece in enumerate(re_formatchars.split(str(format_string))):
         if index % 2:
             pieces.append((True, piece))
         elif piece:
             pieces.append((False, re_escaped.sub(r"\1", piece)))
+    if all(piece in NUMERIC_CODES for is_code, piece in pieces if is_code):
+        parts = [
+            NUMERIC_CODES[piece] if is_code else piece for is_code, piece in pieces
+        ]
+
+        def format_numbers(value) -> str:
+            return "".join(part if type(part) is str else part(value) for part in parts)
+
+        return format_numbers
 
     def format_value(value) -> str:
         formatter = DateFormat(value)
@@ -160,3 +189,105 @@ class RecordTable:
         return name, lambda row: linebreaksbr(
             display_for_field(getattr(row, attname), field, empty)
         )
+
+
+# simple-history's own texts in its template (translated by its catalogue,
+# so not marked again here): the headers, the missing user, the count.
+HISTORY_HEADERS = (
+    "Object",
+    "Date/time",
+    "Comment",
+    "Changed by",
+    "Change reason",
+    "Changes",
+)
+HISTORY_NONE = "None"
+HISTORY_ENTRIES = ("entry", "entries")
+
+
+class HistoryRows:
+    """The rows of simple-history's history list (its
+    object_history_list.html), drawn in one pass: the template drew each
+    row through ~20 template nodes, two {% url %} reversals and the
+    record's history_object, 11.4 of the page's 45 ms of CPU for the
+    bench's 42-step case (bench/overhead.py, 100k cases). Each cell is what
+    the template showed (test_history_page_is_simple_historys_page), and
+    simple-history's texts are read from its catalogue as there."""
+
+    def __init__(
+        self, page_obj, *, object_pk, opts, admin_user_view, columns, current_app
+    ):
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_simple_history",
+            args=[object_pk, PK_MARK],
+            current_app=current_app,
+        )
+        self._url_head, _mark, self._url_tail = escape(url).partition(PK_MARK)
+        self._admin_user_view = admin_user_view
+        self._current_app = current_app
+        self._user_urls = {}
+        self._columns = columns
+        datetime_format = formats.get_format("DATETIME_FORMAT")
+        self._format_datetime = datetime_formatter(datetime_format)
+        self._none = escape(gettext(HISTORY_NONE))
+        self.headers = [
+            gettext(HISTORY_HEADERS[0]),
+            *(gettext(column) for column in columns),
+            *(gettext(label) for label in HISTORY_HEADERS[1:]),
+        ]
+        count = page_obj.paginator.count
+        self.entries = ngettext(*HISTORY_ENTRIES, count)
+        self.rows = [self._row(record) for record in page_obj]
+
+    def _value(self, value) -> str:
+        """{{ value }}: localized, then escaped."""
+        if isinstance(value, datetime.datetime):
+            value = self._format_datetime(timezone.template_localtime(value))
+        else:
+            value = formats.localize(value)
+        return conditional_escape(value)
+
+    def _user_url(self, user_id) -> str:
+        """{% url admin_user_view id as url %}: "" where it does not reverse."""
+        if user_id not in self._user_urls:
+            try:
+                url = reverse(
+                    self._admin_user_view, args=[user_id], current_app=self._current_app
+                )
+            except NoReverseMatch:
+                url = ""
+            self._user_urls[user_id] = escape(url) if url else ""
+        return self._user_urls[user_id]
+
+    def _row(self, record) -> str:
+        parts = [
+            f'<tr><td><a href="{self._url_head}{record.pk}{self._url_tail}">'
+            f"{self._value(record.history_object)}</a></td>"
+        ]
+        for column in self._columns:
+            parts.append(f"<td>{self._value(getattr(record, column, None))}</td>")
+        parts.append(f"<td>{self._value(record.history_date)}</td>")
+        parts.append(f"<td>{self._value(record.get_history_type_display())}</td>")
+        user = record.history_user
+        if user:
+            url = self._user_url(record.history_user_id)
+            shown = self._value(user)
+            parts.append(
+                f'<td><a href="{url}">{shown}</a></td>' if url else f"<td>{shown}</td>"
+            )
+        else:
+            parts.append(f"<td>{self._none}</td>")
+        parts.append(f"<td>{self._value(record.history_change_reason)}</td>")
+        changes = getattr(record, "history_delta_changes", None)
+        if changes:
+            items = "".join(
+                f"<li><strong>{self._value(change['field'])}:</strong> "
+                f"{self._value(change['old'])} "
+                f"&nbsp;&rarr;&nbsp;&nbsp;{self._value(change['new'])}</li>"
+                for change in changes
+            )
+            parts.append(f"<td><ul>{items}</ul></td>")
+        else:
+            parts.append("<td></td>")
+        parts.append("</tr>")
+        return mark_safe("".join(parts))

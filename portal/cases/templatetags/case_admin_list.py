@@ -11,6 +11,7 @@ headers, the hidden fields and the template stay Django's.
 """
 
 from django import template
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -54,13 +55,21 @@ def _field_cell(field, empty, format_datetime):
         labels = {value: str(label) for value, label in field.flatchoices}
         return lambda row: labels.get(getattr(row, attname), empty)
     if isinstance(field, models.DateTimeField):
-        # formats.localize(template_localtime(value)), the format read once.
+        # formats.localize(template_localtime(value)), the format and the
+        # current time zone read once for the page.
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
 
         def cell(row):
             value = getattr(row, attname)
             if value is None:
                 return empty
-            return format_datetime(timezone.template_localtime(value))
+            if (
+                zone is not None
+                and not timezone.is_naive(value)
+                and getattr(value, "convert_to_local_time", True)
+            ):
+                value = value.astimezone(zone)
+            return format_datetime(value)
 
         return cell
     if isinstance(field, models.CharField | models.TextField):

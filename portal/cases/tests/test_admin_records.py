@@ -2,6 +2,8 @@
 (portal.cases.admin_records); each cell must be what Django's read-only
 inline showed, and only staff who may read the internal entries see them."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -104,3 +106,55 @@ def test_case_page_queries_do_not_grow_with_files_or_entries(
         body = client.get(url).content.decode()
     assert body.count('class="field-download"') == 3
     assert body.count('class="field-kind"') == case.events.count() >= 8
+
+
+def _history_list(html: str) -> str:
+    """The history list (table and count) without the template's indentation."""
+    start = html.index('<table id="change-history"')
+    end = html.index("</p>", html.index('<p class="paginator"', start))
+    html = re.sub(r"\s+", " ", html[start:end])
+    return re.sub(r"\s*(<|>)\s*", r"\1", html)
+
+
+def test_history_page_is_simple_historys_page(client, busy_case, people, monkeypatch):
+    """The history list drawn by HistoryRows is simple-history's own list
+    (its template, every relation joined), cell by cell; the changed
+    relations show by name."""
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from portal.cases.admin import CaseAdmin
+
+    workflow.assign_case(
+        case=busy_case, actor=people["clerk2"], assignee=people["clerk"]
+    )
+    url = reverse("admin:cases_case_history", args=[busy_case.pk])
+    client.force_login(people["clerk"])
+    drawn = _history_list(client.get(url).content.decode())
+    monkeypatch.setattr(
+        CaseAdmin,
+        "object_history_list_template",
+        SimpleHistoryAdmin.object_history_list_template,
+    )
+    monkeypatch.setattr(
+        CaseAdmin, "get_history_queryset", SimpleHistoryAdmin.get_history_queryset
+    )
+    assert drawn == _history_list(client.get(url).content.decode())
+    assert drawn.count("<tr>") == busy_case.history.count() + 1  # and the headers
+    assert f"{people['clerk2']} &nbsp;&rarr;&nbsp;&nbsp;{people['clerk']}" in drawn
+
+
+@pytest.mark.parametrize(
+    "format_string", ["Y年n月j日 H:i", "Y-m-d G:i:s", "N j, Y, P", r"j \d\e F Y"]
+)
+def test_datetime_formatter_is_dateformat(format_string):
+    import datetime
+
+    from django.utils.dateformat import format as date_format
+
+    from portal.cases.admin_records import datetime_formatter
+
+    formatter = datetime_formatter(format_string)
+    start = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    for hours in range(0, 24 * 400, 37):
+        value = start + datetime.timedelta(hours=hours, minutes=hours % 60)
+        assert formatter(value) == date_format(value, format_string)
