@@ -109,6 +109,18 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
         "DB_CONN_HEALTH_CHECKS", default=True
     )
+    # work_mem for every query of the site's connections (docs/deployment.md):
+    # at 10M cases a clerk's bitmaps of one unit AND the overdue cases or a
+    # search word's titles go lossy in the server's default 4 MB and 1.1M
+    # rows are checked again (8.4 s for ?colour=red's count); 32 MB keeps
+    # them exact. Set on the connection, not per query: no transaction and
+    # no SET round trip per request. Empty: the server's own setting.
+    work_mem = env.str("DB_WORK_MEM", default="32MB")
+    if work_mem:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = " ".join(
+            part for part in (options.get("options"), f"-c work_mem={work_mem}") if part
+        )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yiwang")}
 # Sessions are read on every logged-in request: from the shared cache when

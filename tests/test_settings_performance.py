@@ -18,13 +18,18 @@ print(json.dumps({
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "CONN_MAX_AGE": default.get("CONN_MAX_AGE"),
     "CONN_HEALTH_CHECKS": default.get("CONN_HEALTH_CHECKS"),
+    "DB_OPTIONS": default.get("OPTIONS", {}).get("options"),
 }))
 """
 
 
 def _settings(tmp_path, **overrides):
     # Nothing from the developer's shell: only what the test names.
-    overrides = {"SESSION_ENGINE": None, "DB_CONN_HEALTH_CHECKS": None} | overrides
+    overrides = {
+        "SESSION_ENGINE": None,
+        "DB_CONN_HEALTH_CHECKS": None,
+        "DB_WORK_MEM": None,
+    } | overrides
     return _production_settings(tmp_path, _PRINT, **overrides)
 
 
@@ -62,6 +67,26 @@ def test_postgres_connections_are_kept_and_health_checked(tmp_path, health):
     )
     assert values["CONN_MAX_AGE"] == 60
     assert values["CONN_HEALTH_CHECKS"] is (health is None)
+
+
+@pytest.mark.parametrize(
+    ("url", "work_mem", "options"),
+    [
+        ("", None, "-c work_mem=32MB"),
+        ("?options=-c%20jit%3Doff", "64MB", "-c jit=off -c work_mem=64MB"),
+        ("", "", None),
+    ],
+)
+def test_postgres_connections_get_work_mem(tmp_path, url, work_mem, options):
+    """The case lists' bitmaps stay exact at 10M cases with 32 MB
+    (docs/deployment.md); options already in DATABASE_URL are kept, and an
+    empty DB_WORK_MEM leaves the server's setting."""
+    values = _settings(
+        tmp_path,
+        DATABASE_URL="postgres://yiwang@db.internal:5432/yiwang" + url,
+        DB_WORK_MEM=work_mem,
+    )
+    assert values["DB_OPTIONS"] == options
 
 
 _WARM_WORKER = """

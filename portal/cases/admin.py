@@ -4,8 +4,8 @@ portal.cases.workflow, as a bulk action on the list or as a button on the case
 page (portal.cases.admin_views). The case page itself is read-only: nothing is
 edited in a form, and nothing that holds a case can be deleted here."""
 
-import contextlib
 import datetime
+import functools
 import re
 
 from django.contrib import admin, messages
@@ -13,15 +13,13 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     F,
     Func,
     Max,
-    OuterRef,
     Q,
     Subquery,
     Value,
@@ -33,20 +31,15 @@ from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.accounts.models import (
-    Department,
-    DepartmentGroupObjectPermission,
-    DepartmentLink,
-    DepartmentUserObjectPermission,
-    User,
-)
+from portal.accounts.models import Department, User
 from portal.audit import services as audit
 from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
 from portal.cases import admin_views, policies, workflow
-from portal.cases.admin_records import RecordTable
+from portal.cases.admin_records import HistoryRows, RecordTable
 from portal.cases.history import diffed_fields
 from portal.cases.models import (
     OPEN_STATUSES,
@@ -57,9 +50,10 @@ from portal.cases.models import (
     ServiceCategory,
 )
 from portal.cases.selectors import (
-    VIEW_DEPARTMENT_PERMS,
     BigramMatch,
     InSubquery,
+    department_visible_cases,
+    granted_department_ids,
     sees_all_cases,
     visible_cases,
 )
@@ -101,9 +95,12 @@ def is_case_staff(user) -> bool:
 def _is_case_staff(request) -> bool:
     """is_case_staff for the request's user, without a query of its own: a
     department member holds the department group's grant, so the departments
-    whose cases the user sees (the list filters' one query, kept for the
-    request) answer it. Staff without any grant and without the committee's
-    permission are not case staff."""
+    whose cases the user sees (granted_department_ids, which visible_cases
+    and the list filters read, kept for the request) answer it. Not the list
+    filters' choices: on the case and history pages their query (the
+    departments joined to their categories) was made for this answer alone.
+    Staff without any grant and without the committee's permission are not
+    case staff."""
     user = request.user
 
     def compute():
@@ -111,34 +108,21 @@ def _is_case_staff(request) -> bool:
             return False
         if user.is_superuser or sees_all_cases(user):
             return True
-        return bool(filter_choices(request)["department"])
+        return bool(granted_department_ids(user))
 
     return _memo(request, "staff", compute)
 
 
 def filter_departments(user):
     """Departments whose cases the user sees through a department grant (the
-    granted ones and those below them): the choices of the list filters. One
-    small query on the department tables, never a scan of the cases. Cases
-    seen through a per-case exception grant are still found by search."""
+    granted ones and those below them): the choices of the list filters.
+    Their ids are the ones visible_cases reads (granted_department_ids, one
+    small query kept for the request), so the list's filters and its rows
+    agree. Cases seen through a per-case exception grant are still found by
+    search."""
     if sees_all_cases(user):
         return Department.objects.all()
-    granted = [
-        model.objects.filter(
-            permission__codename__in=VIEW_DEPARTMENT_PERMS,
-            permission__content_type__app_label="accounts",
-            **lookup,
-        ).values("content_object_id")
-        for model, lookup in (
-            (DepartmentGroupObjectPermission, {"group__user": user}),
-            (DepartmentUserObjectPermission, {"user": user}),
-        )
-    ]
-    links = DepartmentLink.objects.filter(descendant=OuterRef("pk"))
-    return Department.objects.filter(
-        Exists(links.filter(ancestor_id__in=granted[0]))
-        | Exists(links.filter(ancestor_id__in=granted[1]))
-    )
+    return Department.objects.filter(pk__in=granted_department_ids(user))
 
 
 WITHOUT_BIGRAM_INDEX = "yiwang_without_bigram_index"
@@ -207,34 +191,9 @@ def without_bigram_index(queryset):
     return queryset
 
 
-@contextlib.contextmanager
-def bitmap_plan(using: str):
-    """Plan the list's count and page by index (bitmap) scans, never by a walk
-    of the whole table, with room for exact bitmaps (PostgreSQL; a no-op
-    elsewhere). One query: the settings end with the transaction (this
-    block's, or the caller's if one is open, as in tests).
-
-    PostgreSQL cannot see into ``department_id = ANY(ARRAY(subquery))`` and
-    guesses 4% of the table (399,304 rows at 10M cases) for any unit. Under
-    the count's ``LIMIT CAP + 1`` a sequential scan then looks like it stops
-    early: for the unit with the fewest cases (10,467 rows at 10M) it read
-    9.2M rows, 458,000 blocks: 17-20 s; the bitmap scan counts them in 0.1 s,
-    and the busiest unit's (693,170 rows) in 0.26 s instead of 0.23 s. With
-    the default 4 MB work_mem the bitmap of the busiest unit AND every
-    overdue case (?colour=red) goes lossy and 1.1-1.3M rows are checked
-    again: 2.3 s for the count, 2.6 s for the page; with 32 MB it stays
-    exact: 0.4 and 0.5 s (EXPLAIN ANALYZE)."""
-    connection_ = connections[using]
-    if connection_.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=using, savepoint=False):
-        with connection_.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('enable_seqscan', 'off', true),"
-                " set_config('work_mem', '32MB', true)"
-            )
-        yield
+# The attribute of a changelist's queryset that names a part of it to count
+# first (CappedCountPaginator._count_part_first).
+COUNT_PART_FIRST = "count_part_first"
 
 
 class CappedCountPaginator(Paginator):
@@ -254,19 +213,68 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        rows = self.object_list.values("pk")  # ids, not the warning annotation
         # The same query reads the highest id of the whole table (an index's
         # last entry): about how many rows the table holds, which says how
         # the page is best read (CaseChangeList.walk_pays).
-        newest = rows.model._default_manager.order_by("-pk").values("pk")[:1]
+        model = self.object_list.model
+        newest = model._default_manager.order_by("-pk").values("pk")[:1]
+        part = getattr(self.object_list, COUNT_PART_FIRST, None)
+        connection_ = connections[self.object_list.db]
+        if part is not None and connection_.vendor == "postgresql":
+            rows, table = self._count_part_first(connection_, part, newest)
+        else:
+            counted = self._capped(self.object_list).aggregate(
+                rows=Count("one"), table=Max(Subquery(newest))
+            )
+            rows, table = counted["rows"], counted["table"]
+        self.table_size = table or 0
+        self.count_is_capped = rows > self.cap
+        return min(rows, self.cap)
+
+    def _capped(self, queryset):
         # No ORDER BY: which rows make up the first CAP does not change the
         # capped count, and without the order the scan may stop at CAP + 1.
-        counted = rows.order_by()[: self.cap + 1].aggregate(
-            rows=Count("pk"), table=Max(Subquery(newest))
+        # No column either (``SELECT 1``), so a scan of an index that holds
+        # every condition needs no heap page.
+        return (
+            queryset.order_by().annotate(one=Value(1)).values("one")[: self.cap + 1]
         )
-        self.table_size = counted["table"] or 0
-        self.count_is_capped = counted["rows"] > self.cap
-        return min(counted["rows"], self.cap)
+
+    def _count_part_first(self, connection_, part, newest):
+        """The capped count of the list, having counted a part of it first
+        (the unfiltered list's rows under a department grant: a subset of
+        them): when the part alone holds more than CAP rows, so does the
+        list, and the union is never counted. One query; PostgreSQL runs a
+        subquery in a CASE only when its branch is taken.
+
+        The part is one indexed condition (``department_id IN (...)``): an
+        index-only scan that stops at CAP + 1 entries (27 buffers for the
+        busiest unit's 6,964 rows at 100k cases). The union is a BitmapOr
+        that reads every visible row's index entry (693,170 for the busiest
+        unit at 10M cases) and then CAP + 1 heap rows (3,828 buffers at
+        100k), heap pages that PostgreSQL 15.20 reads even for ``SELECT 1``
+        (its bitmap scans no longer skip all-visible pages)."""
+
+        def compiled(queryset):
+            return queryset.query.get_compiler(connection=connection_).as_sql()
+
+        part_sql, part_params = compiled(self._capped(part))
+        list_sql, list_params = compiled(self._capped(self.object_list))
+        newest_sql, newest_params = compiled(newest)
+        with connection_.cursor() as cursor:
+            cursor.execute(
+                f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({part_sql}) part) > %s"
+                f" THEN %s ELSE (SELECT COUNT(*) FROM ({list_sql}) list) END,"
+                f" ({newest_sql})",
+                (
+                    *part_params,
+                    self.cap,
+                    self.cap + 1,
+                    *list_params,
+                    *newest_params,
+                ),
+            )
+            return cursor.fetchone()
 
     @property
     def count_display(self) -> str:
@@ -329,6 +337,17 @@ class CaseChangeList(ChangeList):
         self.cursor = parse_cursor(request.GET.get(CURSOR_VAR))
         super().__init__(request, *args, **kwargs)
 
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        part = department_visible_cases(request.user)
+        if part is not None and not (self.query or self.get_filters_params()):
+            # The unfiltered list: its department part is counted first.
+            # Not with a filter or a search: below the cap the part would
+            # then be counted in vain, as dearly as the whole (?q=噪声 at
+            # 100k cases: 4,182 buffers instead of 2,099).
+            setattr(queryset, COUNT_PART_FIRST, part)
+        return queryset
+
     def get_filters_params(self, params=None):
         # The cursor is not a filter, and links built from cl.params (filters,
         # sorting, search) start again from the first page.
@@ -343,22 +362,6 @@ class CaseChangeList(ChangeList):
         return ORDER_VAR not in self.params
 
     def get_results(self, request):
-        # The count and the page are read under bitmap_plan (one query more),
-        # but for a search walked newest first (many hits): its page is read
-        # after it, with the planner's own settings. Under bitmap_plan's
-        # work_mem a bitmap of every hit and a sort look cheaper than the walk
-        # that stops at the 50th hit (10M cases, ?q=噪声 of the busiest unit:
-        # 4.7 s instead of 0.9 s); an overdue filter's page is the other way
-        # round (0.7 s under it, 3.3 s without).
-        self.search_walked = False
-        with bitmap_plan(self.queryset.db):
-            self._get_results(request)
-            if not self.search_walked:
-                self.result_list._fetch_all()
-        if self.search_walked:
-            self.result_list._fetch_all()
-
-    def _get_results(self, request):
         super().get_results(request)
         if not self.keyset or self.show_all:
             return
@@ -374,7 +377,6 @@ class CaseChangeList(ChangeList):
             # Many hits: the walk finds 50 of them sooner than the bigram
             # index finds them all (without_bigram_index).
             ids = without_bigram_index(ids)
-            self.search_walked = True
         start = 0
         if self.cursor:
             ids = ids.filter(RowBefore(*self.cursor))
@@ -518,11 +520,15 @@ class VisibleCategoryFilter(admin.RelatedFieldListFilter):
         return filter_choices(request)["category"]
 
 
-def _history_value(record, field):
-    """A field of a history row as a clerk reads it."""
-    if field.is_relation:
-        return str(getattr(record, field.name) or "-")
+def _history_value(record, field, related):
+    """A field of a history row as a clerk reads it; a related object from
+    `related` ({model: {id: object}}, history_related_objects)."""
     value = getattr(record, field.attname)
+    if field.is_relation:
+        if value is None:
+            return "-"
+        found = related.get(field.related_model, {}).get(value)
+        return str(value if found is None else found)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value)) or "-"
     if value in (None, ""):
@@ -532,18 +538,53 @@ def _history_value(record, field):
     return str(value)
 
 
-def case_field_changes(older, newer) -> list[dict]:
+def changed_fields(older, newer, fields) -> list:
+    return [f for f in fields if getattr(older, f.attname) != getattr(newer, f.attname)]
+
+
+def history_related_objects(pairs) -> dict:
+    """The related objects (category, department, people, a duplicated case)
+    that the changes of these (older, newer, fields) pairs name, by model and
+    id: one query per related model, and only for the relations that change
+    somewhere on the page, so never more than four (User, Department,
+    ServiceCategory, Case) however long the history.
+
+    Joining every relation of every history row instead (simple-history's
+    select_related of each tracked foreign key) built seven related objects
+    per row, five of them users, to show the few that changed: 11.4 of the
+    history page's 45 ms of CPU for the bench's 42-step case, against 5.1
+    with only the acting user joined (bench/overhead.py, 100k cases)."""
+    wanted = {}
+    for older, newer, fields in pairs:
+        for field in fields:
+            if field.is_relation:
+                ids = wanted.setdefault(field.related_model, set())
+                for record in (older, newer):
+                    value = getattr(record, field.attname)
+                    if value is not None:
+                        ids.add(value)
+    return {
+        model: model._default_manager.in_bulk(ids)
+        for model, ids in wanted.items()
+        if ids
+    }
+
+
+def case_field_changes(older, newer, fields=None, related=None) -> list[dict]:
     """What changed from one history row of a case to the next, over the
     fields portal.cases.history diffs (the workflow's fields included, which
     simple-history's own diff_against leaves out as editable=False)."""
+    if fields is None:
+        fields = changed_fields(older, newer, diffed_fields())
+    if related is None:
+        related = history_related_objects([(older, newer, fields)])
     return [
         {
             "field": capfirst(field.verbose_name),
-            "old": _history_value(older, field),
-            "new": _history_value(newer, field),
+            "old": _history_value(older, field, related),
+            "new": _history_value(newer, field, related),
         }
-        for field in diffed_fields()
-        if getattr(older, field.attname) != getattr(newer, field.attname)
+        for field in fields
     ]
 
 
@@ -623,6 +664,13 @@ class AttachmentInline(CaseInlineMixin, admin.TabularInline):
             .select_related("uploaded_by")
             .defer("uploaded_by__resident_id")
         )
+
+
+@functools.cache
+def colour_labels(language) -> dict:
+    """The warning colours' labels in the language (the list shows one per
+    row: translated once, not 50 times a page)."""
+    return {colour.value: str(colour.label) for colour in Colour}
 
 
 def person_summary(user) -> str:
@@ -713,7 +761,10 @@ class CaseAdmin(SimpleHistoryAdmin):
     actions = ["accept_selected", "assign_selected_to_me"]
 
     def get_queryset(self, request):
-        return with_warning_colour(visible_cases(request.user)).select_related(
+        return with_warning_colour(self._visible_cases(request))
+
+    def _visible_cases(self, request):
+        return visible_cases(request.user).select_related(
             "category", "department", "applicant", "submitter", "assignee"
         )
 
@@ -772,7 +823,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("warning"), ordering="warning_colour")
     def colour(self, obj):
-        return str(Colour(obj.warning_colour).label)
+        return colour_labels(get_language())[obj.warning_colour]
 
     @admin.display(description=_("applicant"), ordering="applicant__real_name")
     def applicant_column(self, obj):
@@ -822,7 +873,8 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def _visible_or_404(self, request, object_id):
         try:
-            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+            pk = Case._meta.pk.to_python(unquote(object_id))
+            visible = visible_cases(request.user).filter(pk=pk).exists()
         except (ValueError, ValidationError):
             visible = False
         if not visible:
@@ -830,13 +882,24 @@ class CaseAdmin(SimpleHistoryAdmin):
                 user=request.user, object_type="cases.case", object_id=object_id
             )
             raise Http404
+        # The answer of policies.can_view (visible_cases): the history page's
+        # permission check asks it again for the same case.
+        _memo(request, ("view", pk), lambda: True)
 
     def get_object(self, request, object_id, from_field=None):
         # The admin answers an invisible case as a missing one (get_queryset
         # is the selector); that refusal is an audit record. A case found
         # here was read through visible_cases, so has_view_permission need
-        # not ask the policy again.
-        case = super().get_object(request, object_id, from_field)
+        # not ask the policy again. The warning colour is the list's (a
+        # column, a filter, an order), not the case page's: it is left out
+        # here (0.7 ms of CPU a page, 100k cases).
+        opts = Case._meta
+        field = opts.pk if from_field is None else opts.get_field(from_field)
+        try:
+            value = field.to_python(object_id)
+            case = self._visible_cases(request).get(**{field.name: value})
+        except (Case.DoesNotExist, ValidationError, ValueError):
+            case = None
         if case is None:
             audit.access_refused(
                 user=request.user, object_type="cases.case", object_id=object_id
@@ -862,12 +925,42 @@ class CaseAdmin(SimpleHistoryAdmin):
     def has_view_history_permission(self, request, obj=None):
         return obj is None or policies.can_view_internal(request.user, obj)
 
+    object_history_list_template = "admin/cases/case/object_history_list.html"
+
+    def render_history_view(self, request, template, context, **kwargs):
+        if "page_obj" not in context:  # a past version's page (history_form_view)
+            return super().render_history_view(request, template, context, **kwargs)
+        context["case_history"] = HistoryRows(
+            context["page_obj"],
+            object_pk=context["object"].pk,
+            opts=context["opts"],
+            admin_user_view=context["admin_user_view"],
+            columns=context["history_list_display"],
+            current_app=request.current_app,
+        )
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # The acting user of each row is shown; the other relations only
+        # where they change (history_related_objects), so they are not joined.
+        return history_manager.filter(**{pk_name: object_id}).select_related(
+            "history_user"
+        )
+
     def set_history_delta_changes(
         self, request, historical_records, foreign_keys_are_objs=True
     ):
-        records = list(historical_records)  # newest first; FKs are joined
-        for newer, older in zip(records, records[1:], strict=False):
-            newer.history_delta_changes = case_field_changes(older, newer)
+        records = list(historical_records)  # newest first
+        fields = diffed_fields()
+        pairs = [
+            (older, newer, changed_fields(older, newer, fields))
+            for newer, older in zip(records, records[1:], strict=False)
+        ]
+        related = history_related_objects(pairs)
+        for older, newer, changed in pairs:
+            newer.history_delta_changes = case_field_changes(
+                older, newer, changed, related
+            )
 
     def revert_disabled(self, request, obj=None):
         return True

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from portal.cases import workflow
-from portal.cases.selectors import visible_cases
+from portal.cases.selectors import sees_all_cases, visible_cases
 from portal.cases.tests.factories import file_case, pdf_upload
 
 ROLES = ["owner", "other_resident", "clerk", "other_clerk", "committee", "anonymous"]
@@ -153,19 +153,40 @@ def test_no_one_deletes_a_case_in_the_admin(case, people, client):
     assert type(case).objects.filter(pk=case.pk).exists()
 
 
-def test_visible_cases_is_one_query_of_indexable_subqueries(
+def test_visible_cases_reads_the_departments_once_then_lists_their_ids(
     people, case, django_assert_num_queries
 ):
-    """One query: the departments and the exception grants are subqueries
-    (on PostgreSQL ``= ANY(ARRAY(...))`` InitPlans, so each arm of the OR can
-    use an index), never a Python list of ids and never a correlated EXISTS
-    evaluated per case."""
-    queryset = visible_cases(people["clerk"])
+    """The departments the user sees through a grant are read once per user
+    object (one small query on the department tables) and the case query
+    lists them as literal ids, so PostgreSQL plans with the department
+    column's statistics; the exception grants stay subqueries (on
+    PostgreSQL ``= ANY(ARRAY(...))`` InitPlans, so each arm of the OR can
+    use an index), and nothing is a correlated EXISTS evaluated per case."""
+    clerk = type(people["clerk"]).objects.get(pk=people["clerk"].pk)  # fresh
+    sees_all_cases(clerk)  # (the admin asks it anyway: two permission queries)
+    with django_assert_num_queries(2):  # the department ids, then the cases
+        assert list(visible_cases(clerk)) == [case]
+    queryset = visible_cases(clerk)
     sql = str(queryset.query).upper()
     assert "EXISTS" not in sql
-    assert '"CASES_CASE"."DEPARTMENT_ID" IN (SELECT' in sql or "= ANY(ARRAY(" in sql
-    with django_assert_num_queries(1):
+    assert f'"CASES_CASE"."DEPARTMENT_ID" IN ({case.department_id})' in sql
+    assert '"CASES_CASE"."ID" IN (SELECT' in sql or "= ANY(ARRAY(" in sql
+    with django_assert_num_queries(1):  # the ids are kept on the user object
         assert list(queryset) == [case]
+
+
+def test_a_new_grant_shows_from_the_next_request(people, case, district):
+    """The ids are kept on the user object, which lives for one request: the
+    same object keeps its answer, a freshly loaded user (the next request)
+    sees the new grant."""
+    from guardian.shortcuts import assign_perm
+
+    other_clerk = people["other_clerk"]
+    assert list(visible_cases(other_clerk)) == []
+    assign_perm("accounts.view_cases_of", other_clerk, district["housing"])
+    assert list(visible_cases(other_clerk)) == []
+    reloaded = type(other_clerk).objects.get(pk=other_clerk.pk)
+    assert list(visible_cases(reloaded)) == [case]
 
 
 def test_supervisor_sees_subtree_but_not_siblings(district, people):
