@@ -188,7 +188,9 @@ def deliver_event(*, event: CaseEvent) -> list[Notification]:
             n
             for n in Notification.objects.filter(event=event)
             .filter(~Q(recipient__email="") | Q(recipient__mobile_verified=True))
-            .select_related("recipient", "recipient__notification_preference", "case")
+            # Not the case: no copy's text reads it, and joining its columns
+            # cost more than this usually empty query itself.
+            .select_related("recipient", "recipient__notification_preference")
             .order_by("pk")
             if channels_for(n.recipient)
         ]
