@@ -197,3 +197,54 @@ def test_supervisor_sees_subtree_but_not_siblings(district, people):
     assert set(visible_cases(people["street_clerk"])) == {in_community, in_other}
     assert set(visible_cases(people["community_clerk"])) == {in_community}
     assert set(visible_cases(people["clerk"])) == set()
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "owner",
+        "other_resident",
+        "clerk",
+        "leader",
+        "other_clerk",
+        "street_clerk",
+        "community_clerk",
+        "committee",
+    ],
+)
+def test_policies_answer_as_the_selectors_once_the_ids_are_read(people, case, role):
+    """The policies say yes without a query when the request has read the
+    user's department ids and the case is under one of them; whatever the
+    route, each answer equals the selector's, for view, internal view,
+    handling and leading, before and after the ids are read."""
+    from portal.cases import policies, selectors
+
+    expected = {
+        policies.can_view: selectors.visible_cases,
+        policies.can_view_internal: selectors.staff_visible_cases,
+        policies.can_handle: selectors.handleable_cases,
+        policies.can_lead: selectors.leadable_cases,
+    }
+    cold = type(people[role]).objects.get(pk=people[role].pk)  # nothing read yet
+    warm = type(people[role]).objects.get(pk=people[role].pk)
+    list(visible_cases(warm))  # what a page does first: the ids are now known
+    for policy, selector in expected.items():
+        answer = selector(type(cold).objects.get(pk=cold.pk)).filter(pk=case.pk).exists()
+        assert policy(cold, case) is answer, (policy.__name__, "cold")
+        assert policy(warm, case) is answer, (policy.__name__, "warm")
+
+
+def test_a_view_only_grant_does_not_let_the_shortcut_handle(people, case, district):
+    """A clerk who may only view a department's cases is not taken for one
+    who may handle them: the ids are kept per codename."""
+    from guardian.shortcuts import assign_perm
+
+    from portal.cases import policies
+
+    viewer = people["other_clerk"]
+    assign_perm("accounts.view_cases_of", viewer, district["housing"])
+    viewer = type(viewer).objects.get(pk=viewer.pk)
+    assert list(visible_cases(viewer)) == [case]
+    assert policies.can_view(viewer, case) and policies.can_view_internal(viewer, case)
+    assert not policies.can_handle(viewer, case)
+    assert not policies.can_lead(viewer, case)
