@@ -248,3 +248,22 @@ def test_a_view_only_grant_does_not_let_the_shortcut_handle(people, case, distri
     assert policies.can_view(viewer, case) and policies.can_view_internal(viewer, case)
     assert not policies.can_handle(viewer, case)
     assert not policies.can_lead(viewer, case)
+
+
+def test_staff_who_only_reported_a_case_cannot_read_its_admin_history(
+    category, people, client
+):
+    """A grid worker (staff, a clerk of his community) reports a matter for
+    another department: he follows it as its reporter, but its history, with
+    the handling department's internal notes, is the department's."""
+    reporter = people["community_clerk"]
+    case = file_case(category, None, submitter=reporter)
+    workflow.accept_case(case=case, actor=people["clerk"], note="内部：先核实产权")
+    client.force_login(reporter)
+    history = reverse("admin:cases_case_history", args=[case.pk])
+    assert client.get(history).status_code == 403
+    version = case.history.order_by("history_id").first().history_id
+    past = reverse("admin:cases_case_simple_history", args=[case.pk, version])
+    assert client.get(past).status_code == 403
+    client.force_login(people["clerk"])
+    assert client.get(history).status_code == 200
