@@ -242,9 +242,9 @@ class CappedCountPaginator(Paginator):
 
     def _count_part_first(self, connection_, part, newest):
         """The capped count of the list, having counted a part of it first
-        (the unfiltered list's rows under a department grant: a subset of
-        them): when the part alone holds more than CAP rows, so does the
-        list, and the union is never counted. One query; PostgreSQL runs a
+        (the list's rows under a department grant, CaseChangeList.count_part:
+        a subset of them): when the part alone holds more than CAP rows, so
+        does the list, and the union is never counted. One query; PostgreSQL runs a
         subquery in a CASE only when its branch is taken.
 
         The part is one indexed condition (``department_id IN (...)``): an
@@ -338,15 +338,37 @@ class CaseChangeList(ChangeList):
         super().__init__(request, *args, **kwargs)
 
     def get_queryset(self, request, exclude_parameters=None):
+        # Before the filters read the time: the overdue part below is then
+        # a subset of the overdue list (stage_due_at < an earlier now).
+        before = timezone.now()
         queryset = super().get_queryset(request, exclude_parameters)
         part = department_visible_cases(request.user)
-        if part is not None and not (self.query or self.get_filters_params()):
-            # The unfiltered list: its department part is counted first.
-            # Not with a filter or a search: below the cap the part would
-            # then be counted in vain, as dearly as the whole (?q=噪声 at
-            # 100k cases: 4,182 buffers instead of 2,099).
-            setattr(queryset, COUNT_PART_FIRST, part)
+        if part is not None and exclude_parameters is None and not self.query:
+            part = self.count_part(part, before)
+            if part is not None:
+                setattr(queryset, COUNT_PART_FIRST, part)
         return queryset
+
+    def count_part(self, part, now):
+        """The department part of the list, to be counted first: for the
+        unfiltered list, and for the overdue one (?colour=red), whose part
+        is an index-only scan of case_running_dept_due that stops at the
+        cap (at 10M cases, the busiest unit's 13,743 overdue cases: 10,001
+        index entries, 269 buffers, 2-4 ms; the whole overdue list was
+        counted by a BitmapAnd of 692,241 department and 197,689 overdue
+        entries and 9,577 heap pages, 1,236 ms, 19,786 buffers).
+
+        None for any other filter or a search: below the cap the part would
+        be counted in vain, as dearly as the whole (?q=噪声 at 100k cases:
+        4,182 buffers instead of 2,099), and no index holds a department
+        and a word: the bigram index cannot stop at the cap, so a search is
+        counted as a whole."""
+        params = self.get_filters_params()
+        if not params:
+            return part
+        if params == {WarningColourFilter.parameter_name: [Colour.RED.value]}:
+            return part.filter(colour_q(Colour.RED, now))
+        return None
 
     def get_filters_params(self, params=None):
         # The cursor is not a filter, and links built from cl.params (filters,

@@ -206,6 +206,27 @@ class Case(models.Model):
             models.Index(fields=["submitter", "-submitted_at"], name="case_submitter"),
             models.Index(fields=["status", "stage_due_at"], name="case_status_due"),
             models.Index(fields=["-submitted_at", "-id"], name="case_submitted"),
+            # Running cases only (stage_due_at set: 5.7 % of the 10M bench's
+            # rows), for the changelist filtered by warning colour
+            # (warnings.colour_q implies the predicate). The first counts a
+            # department's overdue cases by an index-only scan that stops at
+            # the paginator's cap; the second is the list's order, covering
+            # the visibility and overdue conditions, so the newest overdue
+            # page is an index-only walk of running cases, not of every case
+            # (the busiest unit at 10M: 18,172 buffers, ~76 ms, instead of a
+            # walk of 523,136 cases, 56,860 buffers, 1,244 ms; the walk still
+            # passes the newest running cases, which are not overdue yet).
+            models.Index(
+                fields=["department", "stage_due_at"],
+                name="case_running_dept_due",
+                condition=models.Q(stage_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                name="case_running_submitted",
+                condition=models.Q(stage_due_at__isnull=False),
+                include=["department", "applicant", "submitter", "stage_due_at"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -208,6 +208,46 @@ def test_the_department_part_is_counted_first_and_the_count_stays_exact(
     assert "CASE WHEN" not in counts[0]
 
 
+@pytest.mark.parametrize(
+    ("overdue_in_department", "overdue_elsewhere", "shown"),
+    [(4, 0, "3+"), (2, 2, "3+"), (1, 1, "2"), (0, 2, "2"), (3, 0, "3")],
+)
+def test_the_overdue_list_counts_its_department_part_first_and_stays_exact(
+    client, category, market_category, people, monkeypatch,
+    overdue_in_department, overdue_elsewhere, shown,
+):
+    """?colour=red counts its department's overdue cases first (an index-only
+    scan of case_running_dept_due on PostgreSQL); cases of the department
+    that are not overdue count in neither part nor list."""
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    clerk = people["clerk"]
+    past = timezone.now() - datetime.timedelta(days=1)
+    make_cases(category, overdue_in_department + 3, people["owner"])
+    make_cases(market_category, overdue_elsewhere, clerk)
+    ours = Case.objects.filter(department=category.department).order_by("id")
+    overdue = [
+        *ours.values_list("pk", flat=True)[:overdue_in_department],
+        *Case.objects.filter(department=market_category.department).values_list(
+            "pk", flat=True
+        ),
+    ]
+    Case.objects.filter(pk__in=overdue).update(stage_due_at=past)
+    login(client, clerk)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST, {"colour": "red"})
+    assert response.context["cl"].paginator.count_display == shown
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1
+    assert ("CASE WHEN" in counts[0]) == (connection.vendor == "postgresql")
+    # Another colour, or red with another filter, counts the list alone.
+    for params in ({"colour": "blue"}, {"colour": "red", "status": "submitted"}):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(CHANGELIST, params)
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert len(counts) == 1
+        assert "CASE WHEN" not in counts[0], params
+
+
 def test_count_under_the_cap_is_exact(client, cases, people):
     response = login(client, people["clerk"]).get(CHANGELIST)
     cl = response.context["cl"]
