@@ -191,13 +191,10 @@ def verdicts(results: list[dict]) -> list[str]:
                 )
             )
         if name == "filing":
-            checks.append(
-                (
-                    "≥ 100 filings/s",
-                    (s.get("filings_per_second") or 0) >= 100,
-                    f"{s.get('filings_per_second')}/s",
-                )
-            )
+            # With a worker, the rate that includes delivering the
+            # notifications (the queue emptied) is the one that is sustained.
+            rate = s.get("filings_per_second_sustained", s.get("filings_per_second"))
+            checks.append(("≥ 100 filings/s", (rate or 0) >= 100, f"{rate}/s"))
         if name == "mixed_50":
             checks.append(("≥ 300 req/s", s["rps"] >= 300, f"{s['rps']:.0f}/s"))
             checks.append(
@@ -243,6 +240,8 @@ def run_line(r: dict) -> str:
         parts.append(f"gunicorn `{r['gunicorn']}`")
     if r.get("cache"):
         parts.append(f"cache {r['cache']}")
+    if r.get("celery"):
+        parts.append(f"Celery {r['celery']}")
     for partial in r.get("partial_runs", []):
         parts.append(
             f"re-measured {', '.join(partial['only'])} on {partial['started']}"
@@ -318,6 +317,12 @@ def render(results: list[dict]) -> str:
                 f"Filing: {f.get('cases_created')} cases created during the "
                 f"filing runs ≈ {f.get('filings_per_second')} filings/s.",
             ]
+            if "worker_drain_s" in f:
+                out[-1] += (
+                    f" The worker delivered their notifications "
+                    f"{f['worker_drain_s']} s after the last round: "
+                    f"{f.get('filings_per_second_sustained')} filings/s sustained."
+                )
         if r.get("missing"):
             out += [
                 "",

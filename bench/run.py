@@ -111,6 +111,30 @@ def _cache_url() -> str:
 CACHE_URL = _cache_url()
 
 
+def _redis_url(variable: str, default: str) -> str:
+    """A redis:// URL from the environment, or "" when no Redis answers."""
+    url = os.environ.get(variable, default)
+    if not url.startswith("redis://"):
+        return url
+    where = urllib.parse.urlsplit(url)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), 2).close()
+    except OSError:
+        return ""
+    return url
+
+
+# The Celery broker: production runs the notifications of a filing or a
+# workflow step on a worker (docs/deployment.md), so the bench does too, on
+# the same 2 cores: a worker (BENCH_CELERY_CONCURRENCY processes) runs
+# beside gunicorn, and the filing scenario reports how long the queue took
+# to empty after the load (a rate the worker cannot keep up with is not
+# sustained). BENCH_BROKER_URL="" runs the tasks inside the request
+# (eager), as the rounds before 2026-12-06 did.
+BROKER_URL = _redis_url("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
+CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -132,7 +156,8 @@ def server_env(db: str) -> dict:
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "STATIC_ROOT": str(VAR / "static"),
             "LOG_LEVEL": "WARNING",
-            "CELERY_TASK_ALWAYS_EAGER": "1",
+            "CELERY_TASK_ALWAYS_EAGER": "0" if BROKER_URL else "1",
+            "CELERY_BROKER_URL": BROKER_URL,
             "AXES_ENABLED": "false",
             # Production settings refuse to start without field keys. The
             # bench's people are synthetic: it uses the public development
@@ -283,6 +308,25 @@ class Server:
             env=server_env(self.db),
             start_new_session=False,
         )
+        self.worker = None
+        if BROKER_URL:
+            self.worker = subprocess.Popen(
+                [
+                    str(ROOT / ".venv" / "bin" / "celery"),
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--concurrency",
+                    str(CELERY_CONCURRENCY),
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=server_env(self.db),
+                stdout=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -313,13 +357,42 @@ class Server:
         return round(max(peaks), 1) if peaks else 0.0
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in (self.proc, getattr(self, "worker", None)):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def broker_backlog() -> int:
+    """Tasks waiting in the broker or taken by the worker and not yet done
+    (Celery on Redis: the queue's list and the unacked hash)."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER_URL)
+    return int(client.llen("celery")) + int(client.hlen("unacked"))
+
+
+def wait_for_worker(limit: float = 600.0) -> float | None:
+    """Seconds until the worker has done every queued task; None if the
+    queue did not empty within the limit."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if broker_backlog() == 0:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.5)
+    return None
+
+
+def purge_broker() -> None:
+    """The bench's broker database starts empty (a run stopped midway, or
+    the query counter's filing, leaves tasks behind)."""
+    import redis
+
+    redis.Redis.from_url(BROKER_URL).flushdb()
 
 
 def request(method, path, body=None, headers=None):
@@ -904,6 +977,11 @@ def bench_size(size: str, only: set | None) -> dict:
         "commit": commit(),
         "gunicorn": " ".join(gunicorn_command()[2:]),
         "cache": CACHE_URL or "local memory (sessions in the database)",
+        "celery": (
+            f"worker on {BROKER_URL}, concurrency {CELERY_CONCURRENCY}"
+            if BROKER_URL
+            else "eager (tasks inside the request)"
+        ),
         "loadavg_start": load_average(),
         "workers": WORKERS,
         "duration_s": DURATION,
@@ -970,12 +1048,24 @@ def bench_size(size: str, only: set | None) -> dict:
                 f"{size}-{item['name']}", [item], bare, CONNECTIONS, server
             )
             if before is not None:
+                loaded = 2 + DURATION * ROUNDS  # warm-up and rounds of filing
                 stats["cases_created"] = int(
                     psql(f"SELECT count(*) FROM cases_case WHERE id > {before}", db)
                 )
                 stats["filings_per_second"] = round(
-                    stats["cases_created"] / ((2 + DURATION * ROUNDS) or 1), 1
+                    stats["cases_created"] / (loaded or 1), 1
                 )
+                if BROKER_URL:
+                    # Sustained: the filings over the time until their
+                    # notifications were delivered too (the bare rounds in
+                    # between gave the worker time as well: counted).
+                    drained = wait_for_worker()
+                    stats["worker_drain_s"] = drained
+                    stats["filings_per_second_sustained"] = (
+                        round(stats["cases_created"] / (loaded + drained), 1)
+                        if drained is not None
+                        else None
+                    )
         stats["queries"] = counts.get(item["name"], {}).get("queries")
         result["scenarios"][item["name"]] = stats
     if not only or "mixed" in only:
@@ -1026,6 +1116,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     VAR.mkdir(parents=True, exist_ok=True)
     ensure_wrk()
+    if BROKER_URL:
+        purge_broker()
     sizes = os.environ.get("BENCH_SIZES", "100k 1m").split()
     only = set(os.environ.get("BENCH_ONLY", "").split()) or None
     for size in sizes:

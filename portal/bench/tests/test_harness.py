@@ -162,3 +162,32 @@ def test_report_reads_the_latest_results_of_every_size(monkeypatch, tmp_path):
         )
     monkeypatch.setattr(report, "VAR", tmp_path)
     assert [r["size"] for r in report.load()] == ["100k", "1m"]
+
+
+def test_the_filing_target_reads_the_rate_with_the_notifications_delivered():
+    """With a Celery worker, a filing rate counts only once the worker has
+    delivered the filings' notifications: the sustained rate is judged."""
+    result = _result("100k", 100_000, 40.0)
+    filing = dict(result["scenarios"]["clerk_changelist"])
+    filing.update(
+        filings_per_second=120.0,
+        worker_drain_s=30.0,
+        filings_per_second_sustained=60.0,
+        cases_created=3240,
+    )
+    result["scenarios"] = {"filing": filing}
+    verdict = [line for line in report.verdicts([result]) if "filing" in line]
+    assert verdict and "60.0/s" in verdict[0] and "missed" in verdict[0]
+    report.machine = lambda: "test machine"
+    assert "60.0 filings/s sustained" in report.render([result])
+
+
+def test_the_server_under_test_runs_tasks_on_the_broker_when_there_is_one(
+    monkeypatch,
+):
+    monkeypatch.setattr(run, "BROKER_URL", "redis://127.0.0.1:6379/3")
+    env = run.server_env("yiwang_bench_100k")
+    assert env["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
+    assert env["CELERY_TASK_ALWAYS_EAGER"] == "0"
+    monkeypatch.setattr(run, "BROKER_URL", "")
+    assert run.server_env("yiwang_bench_100k")["CELERY_TASK_ALWAYS_EAGER"] == "1"
