@@ -79,3 +79,26 @@ def test_search_page_is_the_same_walked_or_sorted(
         assert pages, sqls
         bigrams = re.compile(r'yiwang_bigrams\([^()]*"title"\)')
         assert any(bigrams.search(sql) for sql in pages) is not walk
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="yiwang_bigrams is PostgreSQL's"
+)
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text, bigrams",
+    [
+        ("夜间噪声", {"夜间", "间噪", "噪声"}),
+        ("ABC噪声", {"ab", "bc", "c噪", "噪声"}),
+        ("噪声噪声", {"噪声", "声噪"}),
+        ("噪", set()),
+        ("", set()),
+    ],
+)
+def test_yiwang_bigrams_gives_the_lower_cased_two_character_pieces(text, bigrams):
+    """Migration 0007's loop keeps duplicates (a GIN index and ``@>`` ignore
+    them); as a set, the pieces are 0003's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT yiwang_bigrams(%s), yiwang_bigrams(NULL)", [text])
+        pieces, of_null = cursor.fetchone()
+    assert set(pieces) == bigrams and of_null is None
