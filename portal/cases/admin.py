@@ -29,7 +29,8 @@ from django.http import Http404
 from django.urls import path
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,8 @@ SEARCH_HELP = _(
 ASSIGNED_TO_ME = _("assigned to me")
 UNASSIGNED = _("not assigned")
 OPEN_ONLY = _("open")
+DETAIL_YES = _("Yes")
+DETAIL_NO = _("No")
 
 TRACKING_NUMBER = re.compile(r"^\d{4}-\d{7}$")
 
@@ -338,25 +341,30 @@ class CaseChangeList(ChangeList):
         super().__init__(request, *args, **kwargs)
 
     def get_queryset(self, request, exclude_parameters=None):
-        # Before the filters read the time: the overdue part below is then
-        # a subset of the overdue list (stage_due_at < an earlier now).
+        # The colour filter reads the time in between: a case of one colour
+        # at both times is of that colour then too (each condition of
+        # colour_q is a threshold before or after the time), so the part of
+        # one colour below is a subset of the list of that colour.
         before = timezone.now()
         queryset = super().get_queryset(request, exclude_parameters)
+        after = timezone.now()
         part = department_visible_cases(request.user)
         if part is not None and exclude_parameters is None and not self.query:
-            part = self.count_part(part, before)
+            part = self.count_part(part, before, after)
             if part is not None:
                 setattr(queryset, COUNT_PART_FIRST, part)
         return queryset
 
-    def count_part(self, part, now):
+    def count_part(self, part, before, after):
         """The department part of the list, to be counted first: for the
-        unfiltered list, and for the overdue one (?colour=red), whose part
-        is an index-only scan of case_running_dept_due that stops at the
-        cap (at 10M cases, the busiest unit's 13,743 overdue cases: 10,001
-        index entries, 269 buffers, 2-4 ms; the whole overdue list was
-        counted by a BitmapAnd of 692,241 department and 197,689 overdue
-        entries and 9,577 heap pages, 1,236 ms, 19,786 buffers).
+        unfiltered list, and for a list of one running colour (?colour=red,
+        the overdue, and orange, yellow, blue), whose part is an index-only
+        scan of case_running_dept_due that stops at the cap (at 10M cases,
+        the busiest unit's 13,743 overdue cases: 10,001 index entries, 2-7
+        ms; the whole overdue list was counted by a BitmapAnd of 692,241
+        department and 197,689 overdue entries and 9,577 heap pages, 1,236
+        ms, 19,786 buffers; ?colour=blue 660 ms). Below the cap it is
+        counted in vain, but cheaply: the unit's running cases at most.
 
         None for any other filter or a search: below the cap the part would
         be counted in vain, as dearly as the whole (?q=噪声 at 100k cases:
@@ -366,8 +374,14 @@ class CaseChangeList(ChangeList):
         params = self.get_filters_params()
         if not params:
             return part
-        if params == {WarningColourFilter.parameter_name: [Colour.RED.value]}:
-            return part.filter(colour_q(Colour.RED, now))
+        colour = params.get(WarningColourFilter.parameter_name)
+        if params.keys() == {WarningColourFilter.parameter_name} and colour in (
+            [Colour.RED.value],
+            [Colour.ORANGE.value],
+            [Colour.YELLOW.value],
+            [Colour.BLUE.value],
+        ):
+            return part.filter(colour_q(colour[0], before), colour_q(colour[0], after))
         return None
 
     def get_filters_params(self, params=None):
@@ -758,7 +772,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         "category",
         "title",
         "description",
-        "details",
+        "details_rows",
         "applicant_summary",
         "submitter",
         "department",
@@ -850,6 +864,30 @@ class CaseAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("applicant"), ordering="applicant__real_name")
     def applicant_column(self, obj):
         return person_summary(obj.applicant)
+
+    @admin.display(description=_("details"))
+    def details_rows(self, obj):
+        """The category's extra fields (Case.details) as "label: value" lines,
+        in the category's order and under its labels; a key the category no
+        longer defines keeps its key as label. Every part is escaped."""
+        details = obj.details or {}
+        if not isinstance(details, dict) or not details:
+            return "-"
+        definitions = {
+            field["code"]: field
+            for field in (obj.category.form_fields if obj.category_id else [])
+            if isinstance(field, dict) and "code" in field
+        }
+        codes = [code for code in definitions if code in details]
+        codes += [code for code in details if code not in definitions]
+        rows = []
+        for code in codes:
+            field = definitions.get(code, {})
+            value = details[code]
+            if field.get("type") == "boolean" or isinstance(value, bool):
+                value = DETAIL_YES if value else DETAIL_NO
+            rows.append((field.get("label") or code, value))
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description=_("applicant"))
     def applicant_summary(self, obj):

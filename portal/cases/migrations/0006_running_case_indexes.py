@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('stage_due_at__isnull', False)), fields=['department', 'stage_due_at'], name='case_running_dept_due'),
+            index=models.Index(condition=models.Q(('stage_due_at__isnull', False)), fields=['department', 'stage_due_at'], include=('stage_orange_at', 'stage_yellow_at'), name='case_running_dept_due'),
         ),
         migrations.AddIndex(
             model_name='case',

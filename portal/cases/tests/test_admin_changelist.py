@@ -218,7 +218,8 @@ def test_the_overdue_list_counts_its_department_part_first_and_stays_exact(
 ):
     """?colour=red counts its department's overdue cases first (an index-only
     scan of case_running_dept_due on PostgreSQL); cases of the department
-    that are not overdue count in neither part nor list."""
+    that are not overdue count in neither part nor list (nor, with
+    ?colour=blue, do the overdue ones)."""
     monkeypatch.setattr(CappedCountPaginator, "cap", 3)
     clerk = people["clerk"]
     past = timezone.now() - datetime.timedelta(days=1)
@@ -231,7 +232,9 @@ def test_the_overdue_list_counts_its_department_part_first_and_stays_exact(
             "pk", flat=True
         ),
     ]
-    Case.objects.filter(pk__in=overdue).update(stage_due_at=past)
+    Case.objects.filter(pk__in=overdue).update(
+        stage_due_at=past, stage_orange_at=past, stage_yellow_at=past
+    )
     login(client, clerk)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(CHANGELIST, {"colour": "red"})
@@ -239,8 +242,16 @@ def test_the_overdue_list_counts_its_department_part_first_and_stays_exact(
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
     assert len(counts) == 1
     assert ("CASE WHEN" in counts[0]) == (connection.vendor == "postgresql")
-    # Another colour, or red with another filter, counts the list alone.
-    for params in ({"colour": "blue"}, {"colour": "red", "status": "submitted"}):
+    Case.objects.filter(stage_due_at__isnull=True).update(
+        stage_due_at=past + datetime.timedelta(days=30),
+        stage_orange_at=past + datetime.timedelta(days=20),
+        stage_yellow_at=past + datetime.timedelta(days=10),
+    )
+    blue = client.get(CHANGELIST, {"colour": "blue"}).context["cl"].paginator
+    running = Case.objects.exclude(pk__in=overdue).count()
+    assert blue.count_display == ("3+" if running > 3 else str(running))
+    # No running time limit, or red with another filter: the list alone.
+    for params in ({"colour": "none"}, {"colour": "red", "status": "submitted"}):
         with CaptureQueriesContext(connection) as queries:
             client.get(CHANGELIST, params)
         counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
