@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from portal import views
 from portal.cases.urls import catalogue_urlpatterns
@@ -10,8 +12,22 @@ admin.site.site_header = _("Yiwang workbench")
 admin.site.site_title = _("Yiwang workbench")
 admin.site.index_title = _("Cases and services")
 
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico by themselves (the admin's pages link no
+    icon): answer with the site's own icon from the static files. Not
+    permanent: the static URL carries the file's hash in production."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.ico")
+
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.accounts.urls")),
     path("services/", include((catalogue_urlpatterns, "catalogue"))),

@@ -115,6 +115,7 @@ CLERK_MAY_READ_CONFIG = (
 ACCESS = {
     # --- resident site -------------------------------------------------------
     "": Public("the service catalogue"),
+    "favicon.ico": Public("redirects to the site's icon in the static files"),
     "i18n/setlang/": Public("switches the language of the visitor's session"),
     "accounts/login/": Public("the login form"),
     "accounts/logout/": Public("ends the visitor's own session"),
