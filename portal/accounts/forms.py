@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import RESIDENT_ID_TAKEN as models_RESIDENT_ID_TAKEN
 from portal.accounts.models import User
+from portal.accounts.passwords import resident_password_help_text_html
 from portal.accounts.validators import (
     normalize_resident_id,
     validate_mobile,
@@ -60,7 +61,7 @@ class SignupForm(StyledFormMixin, forms.Form):
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html,
+        help_text=resident_password_help_text_html,
     )
     password2 = forms.CharField(
         label=_("Password again"),

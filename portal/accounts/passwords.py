@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 STAFF_CHARACTER_CLASSES = _(
@@ -60,6 +61,21 @@ class StaffCharacterClassesValidator:
 
     def get_help_text(self):
         return STAFF_CHARACTER_CLASSES_HELP
+
+
+def _resident_password_help_text_html() -> str:
+    """The configured rules' help as Django lists it, without the rules that
+    hold for staff only: a resident signing up is not bound by them."""
+    validators = [
+        validator
+        for validator in password_validation.get_default_password_validators()
+        if not isinstance(validator, StaffCharacterClassesValidator)
+    ]
+    return str(password_validation.password_validators_help_text_html(validators))
+
+
+# Lazy, as Django's own: the help is read in the language of each request.
+resident_password_help_text_html = lazy(_resident_password_help_text_html, str)
 
 
 def staff_password_acceptable(password: str, user) -> bool:

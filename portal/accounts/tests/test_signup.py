@@ -3,6 +3,7 @@ with the mobile number, changing the password."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from portal.accounts.forms import (
     MOBILE_TAKEN,
@@ -11,6 +12,7 @@ from portal.accounts.forms import (
     RESIDENT_ID_TAKEN,
 )
 from portal.accounts.models import User
+from portal.accounts.passwords import STAFF_CHARACTER_CLASSES_HELP
 from portal.accounts.tests.factories import ResidentFactory, make_resident_id
 from portal.accounts.validators import MOBILE_FORMAT, RESIDENT_ID_CHECK
 from portal.cases.tests.site_helpers import page, shown
@@ -188,3 +190,21 @@ def test_log_out(client, newcomer):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("cases:list")).status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_sign_up_lists_only_the_residents_password_rules(client, language):
+    """The staff rule (three character classes) does not bind residents, so
+    the sign-up page does not list it."""
+    client.cookies["django_language"] = language
+    html = client.get(reverse("signup")).content.decode()
+    with translation.override(language):
+        staff_rule = str(STAFF_CHARACTER_CLASSES_HELP)
+        length_rule = translation.ngettext(
+            "Your password must contain at least %(min_length)d character.",
+            "Your password must contain at least %(min_length)d characters.",
+            12,
+        ) % {"min_length": 12}
+    assert length_rule in html
+    assert staff_rule not in html
