@@ -90,3 +90,77 @@ def test_login_page_renders(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert b'name="username"' in response.content
+
+
+@pytest.mark.django_db
+def test_all_permissions_in_one_query_match_django(django_assert_num_queries):
+    """UsernameOrMobileBackend reads a user's permissions in one query; the
+    answer is ModelBackend's: direct ones, the groups' ones, both, none; none
+    for an inactive user; every one for a superuser."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group, Permission
+
+    from portal.accounts.backends import UsernameOrMobileBackend
+
+    view_case = Permission.objects.get(
+        content_type__app_label="cases", codename="view_all_cases"
+    )
+    change_group = Permission.objects.get(
+        content_type__app_label="auth", codename="change_group"
+    )
+    view_group = Permission.objects.get(
+        content_type__app_label="auth", codename="view_group"
+    )
+    group = Group.objects.create(name="leaders")
+    group.permissions.add(view_case, view_group)
+    other_group = Group.objects.create(name="others")
+    other_group.permissions.add(change_group)
+    nobody = UserFactory(username="nobody")
+    direct = UserFactory(username="direct")
+    direct.user_permissions.add(view_case, change_group)
+    grouped = UserFactory(username="grouped")
+    grouped.groups.add(group)
+    both = UserFactory(username="both")
+    both.groups.add(group)
+    both.user_permissions.add(view_case, change_group)
+    inactive = UserFactory(username="inactive", is_active=False)
+    inactive.groups.add(group)
+    superuser = UserFactory(username="root", is_superuser=True)
+
+    def fresh(user):
+        return type(user)._default_manager.get(pk=user.pk)
+
+    ours, django = UsernameOrMobileBackend(), ModelBackend()
+    for user in (nobody, direct, grouped, both, inactive, superuser):
+        expected = django.get_all_permissions(fresh(user))
+        user = fresh(user)
+        # A superuser's are all (Django's own two queries, rare); an
+        # inactive user's none.
+        queries = 0 if not user.is_active else 2 if user.is_superuser else 1
+        with django_assert_num_queries(queries):
+            assert ours.get_all_permissions(user) == expected, user.username
+        # Kept on the user object, as Django does: asked again, no query.
+        with django_assert_num_queries(0):
+            assert ours.get_all_permissions(user) == expected
+    assert UsernameOrMobileBackend().get_all_permissions(fresh(both)) == {
+        "cases.view_all_cases",
+        "auth.change_group",
+        "auth.view_group",
+    }
+
+
+@pytest.mark.django_db
+def test_a_revoked_permission_bites_on_the_next_request(client):
+    """Permissions are kept on the request's user object only."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="clerk")
+    permission = Permission.objects.get(
+        content_type__app_label="cases", codename="view_all_cases"
+    )
+    user.user_permissions.add(permission)
+    assert type(user)._default_manager.get(pk=user.pk).has_perm("cases.view_all_cases")
+    user.user_permissions.remove(permission)
+    assert not type(user)._default_manager.get(pk=user.pk).has_perm(
+        "cases.view_all_cases"
+    )
