@@ -72,8 +72,10 @@ class UsernameOrMobileBackend(ModelBackend):
         Django does; a revoked grant bites on the next request), read in one
         query instead of its two ORM queries (the user's, then the groups').
         Every staff page asks (the admin's app list asks has_module_perms for
-        each app): measured on the clerk's admin pages at 100k, the two
-        queries cost 1.6 ms of CPU a request, this one ~0.3 ms."""
+        each app): measured for bench_clerk_00 at 100k (loading the user
+        and asking, CPU per request), the two queries cost 1.6-2.2 ms, this
+        one ~0.5 ms; the clerk's changelist and case page lose one query and
+        ~1 ms of CPU (bench/overhead.py, interleaved)."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if user_obj.is_superuser:
