@@ -29,7 +29,8 @@ from django.http import Http404
 from django.urls import path
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,8 @@ SEARCH_HELP = _(
 ASSIGNED_TO_ME = _("assigned to me")
 UNASSIGNED = _("not assigned")
 OPEN_ONLY = _("open")
+DETAIL_YES = _("Yes")
+DETAIL_NO = _("No")
 
 TRACKING_NUMBER = re.compile(r"^\d{4}-\d{7}$")
 
@@ -769,7 +772,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         "category",
         "title",
         "description",
-        "details",
+        "details_rows",
         "applicant_summary",
         "submitter",
         "department",
@@ -861,6 +864,30 @@ class CaseAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("applicant"), ordering="applicant__real_name")
     def applicant_column(self, obj):
         return person_summary(obj.applicant)
+
+    @admin.display(description=_("details"))
+    def details_rows(self, obj):
+        """The category's extra fields (Case.details) as "label: value" lines,
+        in the category's order and under its labels; a key the category no
+        longer defines keeps its key as label. Every part is escaped."""
+        details = obj.details or {}
+        if not isinstance(details, dict) or not details:
+            return "-"
+        definitions = {
+            field["code"]: field
+            for field in (obj.category.form_fields if obj.category_id else [])
+            if isinstance(field, dict) and "code" in field
+        }
+        codes = [code for code in definitions if code in details]
+        codes += [code for code in details if code not in definitions]
+        rows = []
+        for code in codes:
+            field = definitions.get(code, {})
+            value = details[code]
+            if field.get("type") == "boolean" or isinstance(value, bool):
+                value = DETAIL_YES if value else DETAIL_NO
+            rows.append((field.get("label") or code, value))
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description=_("applicant"))
     def applicant_summary(self, obj):
