@@ -267,3 +267,41 @@ def test_staff_who_only_reported_a_case_cannot_read_its_admin_history(
     assert client.get(past).status_code == 403
     client.force_login(people["clerk"])
     assert client.get(history).status_code == 200
+
+
+def test_sees_all_cases_of_a_resident_answers_as_has_perm(people, db):
+    """For non-staff users sees_all_cases is one SQL query of its own (not
+    the ORM's, ~0.5 ms cheaper per resident page); its answer must stay
+    has_perm's: the permission held directly or through a group, and no
+    other permission or group counts."""
+    from django.contrib.auth.models import Group, Permission
+
+    perms = Permission.objects.filter(content_type__app_label="cases")
+    view_all = perms.get(codename="view_all_cases")
+    other = perms.get(codename="view_case")
+    User = type(people["owner"])
+    direct, grouped, other_perm, other_group, plain = (
+        User.objects.create(username=f"sees_all_{name}")
+        for name in ("direct", "grouped", "other_perm", "other_group", "plain")
+    )
+    direct.user_permissions.add(view_all)
+    committee = Group.objects.create(name="sees_all_committee")
+    committee.permissions.add(view_all)
+    grouped.groups.add(committee)
+    other_perm.user_permissions.add(other)
+    bystanders = Group.objects.create(name="sees_all_bystanders")
+    bystanders.permissions.add(other)
+    other_group.groups.add(bystanders)
+    expected = {
+        "direct": True,
+        "grouped": True,
+        "other_perm": False,
+        "other_group": False,
+        "plain": False,
+    }
+    for user, name in zip((direct, grouped, other_perm, other_group, plain), expected):
+        fresh = User.objects.get(pk=user.pk)
+        assert not fresh.is_staff
+        assert sees_all_cases(fresh) is expected[name], name
+        fresh = User.objects.get(pk=user.pk)
+        assert fresh.has_perm("cases.view_all_cases") is expected[name], name
