@@ -41,6 +41,7 @@ from portal.audit import services as audit
 from portal.cases import admin_calendar  # noqa: F401  (registers HolidayYear)
 from portal.cases import admin_views, policies, workflow
 from portal.cases.admin_records import HistoryRows, RecordTable
+from portal.cases.form_fields import labelled_details
 from portal.cases.history import diffed_fields
 from portal.cases.models import (
     OPEN_STATUSES,
@@ -71,8 +72,6 @@ SEARCH_HELP = _(
 ASSIGNED_TO_ME = _("assigned to me")
 UNASSIGNED = _("not assigned")
 OPEN_ONLY = _("open")
-DETAIL_YES = _("Yes")
-DETAIL_NO = _("No")
 
 TRACKING_NUMBER = re.compile(r"^\d{4}-\d{7}$")
 
@@ -867,26 +866,16 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("details"))
     def details_rows(self, obj):
-        """The category's extra fields (Case.details) as "label: value" lines,
-        in the category's order and under its labels; a key the category no
-        longer defines keeps its key as label. Every part is escaped."""
-        details = obj.details or {}
-        if not isinstance(details, dict) or not details:
+        """The category's extra fields (Case.details) as "label: value" lines;
+        a key the category no longer defines keeps its key as label. Every
+        part is escaped."""
+        rows = labelled_details(
+            obj.category.form_fields if obj.category_id else [],
+            obj.details,
+            keep_unknown=True,
+        )
+        if not rows:
             return "-"
-        definitions = {
-            field["code"]: field
-            for field in (obj.category.form_fields if obj.category_id else [])
-            if isinstance(field, dict) and "code" in field
-        }
-        codes = [code for code in definitions if code in details]
-        codes += [code for code in details if code not in definitions]
-        rows = []
-        for code in codes:
-            field = definitions.get(code, {})
-            value = details[code]
-            if field.get("type") == "boolean" or isinstance(value, bool):
-                value = DETAIL_YES if value else DETAIL_NO
-            rows.append((field.get("label") or code, value))
         return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description=_("applicant"))

@@ -22,6 +22,9 @@ FIELD_NOT_INTEGER = _("Enter a whole number.")
 FIELD_NOT_DATE = _("Enter a date as YYYY-MM-DD.")
 FIELD_NOT_CHOICE = _("Choose one of the listed options.")
 
+YES = _("Yes")
+NO = _("No")
+
 
 def validate_field_definitions(definitions) -> None:
     if not isinstance(definitions, list):
@@ -92,3 +95,28 @@ def _clean_value(field: dict, raw):
             raise ValidationError(FIELD_NOT_CHOICE)
         return str(raw)
     return raw in (True, "true", "on", "1", 1)
+
+
+def labelled_details(definitions, details, *, keep_unknown: bool = False) -> list:
+    """A case's extra fields (Case.details) as (label, value) pairs, in the
+    order and under the labels of the category's field definitions, a yes/no
+    field as 是/否. A value whose field the category no longer defines is
+    left out, or, with keep_unknown (staff pages), listed under its key."""
+    if not isinstance(details, dict) or not details:
+        return []
+    known = {
+        field["code"]: field
+        for field in definitions or []
+        if isinstance(field, dict) and "code" in field
+    }
+    codes = [code for code in known if code in details]
+    if keep_unknown:
+        codes += [code for code in details if code not in known]
+    rows = []
+    for code in codes:
+        field = known.get(code, {})
+        value = details[code]
+        if field.get("type") == "boolean" or isinstance(value, bool):
+            value = YES if value else NO
+        rows.append((field.get("label") or code, value))
+    return rows

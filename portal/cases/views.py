@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit import services as audit
 from portal.cases import policies, workflow
+from portal.cases.form_fields import labelled_details
 from portal.cases.forms import ACTION_FORMS, FIELD_FOR_CODE, show_workflow_error
 from portal.cases.history import case_history_rows
 from portal.cases.models import Case, CaseEvent, CaseStatus, Stage
@@ -43,8 +44,6 @@ CONFIRMED = _("Thank you. The matter is closed.")
 DISPUTED = _("The matter goes back to the department, with your reasons.")
 RATED = _("Thank you for your rating.")
 REOPENED = _("The matter is open again and the department handles it anew.")
-YES = _("Yes")
-NO = _("No")
 DONE = {
     "material": MATERIAL_SENT,
     "withdraw": WITHDRAWN,
@@ -159,15 +158,7 @@ def applicant_actions(case: Case, user) -> list[str]:
 
 def detail_rows(case: Case) -> list[tuple[str, object]]:
     """The category's extra fields as (label, value), in the category's order."""
-    rows = []
-    for definition in case.category.form_fields:
-        if definition["code"] not in case.details:
-            continue
-        value = case.details[definition["code"]]
-        if definition["type"] == "boolean":
-            value = YES if value else NO
-        rows.append((definition["label"], value))
-    return rows
+    return labelled_details(case.category.form_fields, case.details)
 
 
 def _material_request(case: Case, timeline: list[CaseEvent]):
