@@ -92,27 +92,9 @@ def size_cases(size: str) -> int:
     return int(match.group(1)) * (1_000 if match.group(2) == "k" else 1_000_000)
 
 
-def _cache_url() -> str:
-    """The cache the server under test uses: Redis, as docs/deployment.md
-    recommends, so that sessions are read from it (cached_db). BENCH_CACHE_URL
-    names another; "" measures the local-memory cache (sessions in the
-    database only). Without a Redis answering, the local-memory cache."""
-    url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
-    if not url.startswith("redis://"):
-        return url
-    where = urllib.parse.urlsplit(url)
-    try:
-        socket.create_connection((where.hostname, where.port or 6379), 2).close()
-    except OSError:
-        return ""
-    return url
-
-
-CACHE_URL = _cache_url()
-
-
 def _redis_url(variable: str, default: str) -> str:
-    """A redis:// URL from the environment, or "" when no Redis answers."""
+    """A URL from the environment; a redis:// one only if a Redis answers
+    there, else ""."""
     url = os.environ.get(variable, default)
     if not url.startswith("redis://"):
         return url
@@ -122,6 +104,13 @@ def _redis_url(variable: str, default: str) -> str:
     except OSError:
         return ""
     return url
+
+
+# The cache the server under test uses: Redis, as docs/deployment.md
+# recommends, so that sessions are read from it (cached_db). BENCH_CACHE_URL
+# names another; "" measures the local-memory cache (sessions in the
+# database only). Without a Redis answering, the local-memory cache.
+CACHE_URL = _redis_url("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
 
 
 # The Celery broker: production runs the notifications of a filing or a
