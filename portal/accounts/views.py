@@ -18,7 +18,10 @@ from portal.accounts.forms import (
     SignupForm,
 )
 from portal.accounts.models import User
-from portal.accounts.passwords import PASSWORD_CHANGE_REQUIRED_KEY
+from portal.accounts.passwords import (
+    PASSWORD_CHANGE_REQUIRED_KEY,
+    resident_password_help_text_html,
+)
 
 SIGNED_UP = _("Welcome. One more step: your name and identity number.")
 REAL_NAME_DONE = _("Your real-name details are saved. You can now file matters.")
@@ -96,6 +99,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=_next_url(self.request, ""), **kwargs)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.user.is_staff:
+            # Django's help lists every configured rule, the staff rule too,
+            # which does not bind residents (as on the sign-up page).
+            form.fields["new_password1"].help_text = resident_password_help_text_html
+        return form
 
     def form_valid(self, form):
         response = super().form_valid(form)

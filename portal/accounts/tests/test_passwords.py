@@ -187,3 +187,20 @@ def test_a_resident_with_a_simple_password_is_not_held(client):
     client.post(reverse("login"), {"username": resident.username, "password": OLD})
     assert PASSWORD_CHANGE_REQUIRED_KEY not in client.session
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_password_change_page_shows_residents_only_their_rules(client, clerk):
+    """Residents are not bound by the staff rule (three character classes),
+    so their password page does not list it; staff see it."""
+    from portal.accounts.passwords import STAFF_CHARACTER_CLASSES_HELP
+
+    staff_rule = str(STAFF_CHARACTER_CLASSES_HELP)
+    client.force_login(ResidentFactory())
+    html = page(client.get(reverse("password_change")))
+    assert staff_rule not in html
+    assert "12" in html  # the length rule every password has
+    client.force_login(clerk)
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 200, response.status_code
+    assert staff_rule in page(response)
