@@ -1,8 +1,6 @@
 """Reads of cases. `visible_cases` is the one answer to "which cases may this
 user see"; every list, page, download and export starts from it."""
 
-from django.contrib.auth.models import Permission
-from django.db import connections, router
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -174,56 +172,18 @@ def sees_all_cases(user) -> bool:
 
     Asked several times per request (selectors, list filters, the admin's
     policy checks); the answer is kept on the user object, which lives as
-    long as the request. For staff it comes from ``has_perm``, whose
-    permission query the admin makes anyway (its app list asks
-    ``has_module_perms`` for every app), so it is shared; residents, for
-    whom nothing else loads permissions, get one query instead: written as
-    SQL because it runs on every resident page and Django took ~0.5 ms to
-    build the ORM's EXISTS, most of the ~0.65 ms it cost (as unread_count in
-    portal/notifications). Same answer as ``has_perm``: the user or one of
-    their groups holds cases.view_all_cases (a test compares them)."""
+    long as the request. It comes from ``has_perm``, whose permissions
+    UsernameOrMobileBackend reads in one query (the staff pages' admin app
+    list shares it; on a resident page it is the one permission query)."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
     known = getattr(user, "_sees_all_cases", None)
     if known is None:
-        if user.is_staff or hasattr(user, "_perm_cache"):
-            known = user.has_perm("cases.view_all_cases")
-        else:
-            known = _holds_view_all_cases(user.pk)
+        known = user.has_perm("cases.view_all_cases")
         user._sees_all_cases = known
     return known
-
-
-def _holds_view_all_cases(user_pk) -> bool:
-    """Whether the user, directly or through a group, holds
-    cases.view_all_cases: one query, table and column names from the models."""
-    connection = connections[router.db_for_read(Permission)]
-    q = connection.ops.quote_name
-    permission = Permission._meta
-    content_type = permission.get_field("content_type")
-    direct = User._meta.get_field("user_permissions")
-    groups = User._meta.get_field("groups")
-    group_perms = groups.related_model._meta.get_field("permissions")
-    perm_id = f"p.{q(permission.pk.column)}"
-    sql = (
-        f"SELECT 1 FROM {q(permission.db_table)} p "
-        f"JOIN {q(content_type.related_model._meta.db_table)} ct "
-        f"ON ct.{q(content_type.target_field.column)} = p.{q(content_type.column)} "
-        f"WHERE ct.{q('app_label')} = %s AND p.{q('codename')} = %s AND ("
-        f"EXISTS (SELECT 1 FROM {q(direct.m2m_db_table())} up "
-        f"WHERE up.{q(direct.m2m_reverse_name())} = {perm_id} "
-        f"AND up.{q(direct.m2m_column_name())} = %s) "
-        f"OR EXISTS (SELECT 1 FROM {q(group_perms.m2m_db_table())} gp "
-        f"JOIN {q(groups.m2m_db_table())} ug "
-        f"ON ug.{q(groups.m2m_reverse_name())} = gp.{q(group_perms.m2m_column_name())} "
-        f"WHERE gp.{q(group_perms.m2m_reverse_name())} = {perm_id} "
-        f"AND ug.{q(groups.m2m_column_name())} = %s)) LIMIT 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ["cases", "view_all_cases", user_pk, user_pk])
-        return cursor.fetchone() is not None
 
 
 def visible_cases(user) -> QuerySet[Case]:
