@@ -660,13 +660,13 @@ def small_unit_clerk(db: str) -> str:
 
 def page_cursor(db: str, username: str, page: int, per_page: int = 50) -> str:
     """The ``?after=`` cursor that shows ``page`` of the user's changelist:
-    the last row of the page before (portal.cases.admin.format_cursor)."""
+    the last row of the page before (portal.cases.admin_changelist.format_cursor)."""
     if page <= 1:
         return ""
     code = (
         "import django; django.setup()\n"
         "from portal.accounts.models import User\n"
-        "from portal.cases.admin import format_cursor\n"
+        "from portal.cases.admin_changelist import format_cursor\n"
         "from portal.cases.selectors import visible_cases\n"
         f"user = User.objects.get(username={username!r})\n"
         "rows = visible_cases(user).order_by('-submitted_at', '-id')\n"

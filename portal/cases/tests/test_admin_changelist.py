@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.accounts.tests.factories import ResidentFactory
 from portal.cases import workflow
-from portal.cases.admin import CappedCountPaginator
+from portal.cases.admin_changelist import CappedCountPaginator
 from portal.cases.models import Case, CaseStatus, Outcome
 from portal.cases.tests.factories import file_case, make_category, pdf_upload
 
@@ -485,7 +485,8 @@ def test_next_page_goes_on_from_the_last_row_shown(client, category, people, mon
 
 
 def test_cursor_keeps_filters_and_leaves_links_clean(client, category, people, monkeypatch):
-    from portal.cases.admin import CaseAdmin, format_cursor
+    from portal.cases.admin import CaseAdmin
+    from portal.cases.admin_changelist import format_cursor
 
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
     make_cases(category, 4, people["owner"])
@@ -513,7 +514,7 @@ def test_cursor_keeps_filters_and_leaves_links_clean(client, category, people, m
 
 
 def test_other_cases_are_not_reached_through_a_cursor(client, cases, people):
-    from portal.cases.admin import format_cursor
+    from portal.cases.admin_changelist import format_cursor
 
     login(client, people["other_clerk"])
     far_future = Case(
@@ -578,7 +579,7 @@ def test_search_finds_a_two_character_word_in_titles_and_names(client, cases, pe
 def test_search_finds_the_same_cases_as_the_selector(client, cases, people, category):
     """The admin's search condition (search_word_q, written for the bigram
     index's sake) finds exactly the cases of case_search_q."""
-    from portal.cases.admin import search_word_q
+    from portal.cases.admin_changelist import search_word_q
     from portal.cases.selectors import case_search_q
 
     file_case(category, people["owner"], title="ABC噪声扰民")
@@ -597,7 +598,8 @@ def test_page_is_the_same_walked_or_sorted(
     """The page's rows are read by walking the (submitted_at, id) index or by
     sorting every visible row, whichever reads fewer (walk_pays); both give
     the same rows in the same order, page after page."""
-    from portal.cases.admin import CaseAdmin, CaseChangeList
+    from portal.cases.admin import CaseAdmin
+    from portal.cases.admin_changelist import CaseChangeList
 
     monkeypatch.setattr(CaseAdmin, "list_per_page", 3)
     monkeypatch.setattr(CaseChangeList, "walk_pays", lambda self: walk)
@@ -637,7 +639,8 @@ def test_pages_are_the_selectors_rows_walked_or_sorted(
     """How the page is read changes nothing in what it shows: the count and
     the pages, walked or sorted, are the visible (overdue) rows, newest
     first."""
-    from portal.cases.admin import CaseAdmin, CaseChangeList
+    from portal.cases.admin import CaseAdmin
+    from portal.cases.admin_changelist import CaseChangeList
     from portal.cases.selectors import visible_cases
     from portal.cases.warnings import colour_q
 

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.cases.admin import (
-    CaseAdmin,
+from portal.cases.admin import CaseAdmin
+from portal.cases.admin_changelist import (
     CaseChangeList,
     search_word_q,
     without_bigram_index,

@@ -1,0 +1,481 @@
+"""The clerks' list of cases (CaseAdmin's changelist): what a list of
+millions of rows needs that Django's ChangeList does not do by itself.
+
+- CappedCountPaginator counts at most CAP rows, the department part first;
+- CaseChangeList pages newest first by a (submitted_at, id) cursor instead
+  of an OFFSET, and reads the page's ids before joining their rows;
+- search_word_q finds a word through the bigram index;
+- the list filters offer only the departments and categories the user sees,
+  from one query per request (filter_choices)."""
+
+import datetime
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import BooleanField, Count, F, Func, Max, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import Department, User
+from portal.cases.models import OPEN_STATUSES, Case
+from portal.cases.selectors import (
+    BigramMatch,
+    InSubquery,
+    department_visible_cases,
+    granted_department_ids,
+    sees_all_cases,
+)
+from portal.cases.warnings import Colour, colour_q, with_warning_colour
+
+ASSIGNED_TO_ME = _("assigned to me")
+UNASSIGNED = _("not assigned")
+OPEN_ONLY = _("open")
+
+
+def _memo(request, key, compute):
+    """Remember a policy answer for the rest of the request: the admin asks
+    the same question several times while rendering one page."""
+    cache = request.__dict__.setdefault("_case_admin_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def filter_departments(user):
+    """Departments whose cases the user sees through a department grant (the
+    granted ones and those below them): the choices of the list filters.
+    Their ids are the ones visible_cases reads (granted_department_ids, one
+    small query kept for the request), so the list's filters and its rows
+    agree. Cases seen through a per-case exception grant are still found by
+    search."""
+    if sees_all_cases(user):
+        return Department.objects.all()
+    return Department.objects.filter(pk__in=granted_department_ids(user))
+
+
+WITHOUT_BIGRAM_INDEX = "yiwang_without_bigram_index"
+
+
+class HasBigrams(Func):
+    """``yiwang_bigrams(column) @> yiwang_bigrams(word)``: the condition the
+    bigram index answers (migration cases/0003), alone (PostgreSQL; TRUE
+    elsewhere, where there is no such index)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, word: str):
+        self.word = word
+        super().__init__(F(column))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "1 = 1", ()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        if getattr(compiler.query, WITHOUT_BIGRAM_INDEX, False):
+            return "TRUE", ()
+        column_sql, params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"yiwang_bigrams({column_sql}) @> yiwang_bigrams(%s)",
+            (*params, self.word),
+        )
+
+
+def search_word_q(word: str) -> Q:
+    """Cases whose title holds the word, or whose applicant's name does: the
+    rows of portal.cases.selectors.case_search_q, written so that PostgreSQL
+    computes no bigrams per row.
+
+    case_search_q reads ``(bigrams(title) @> w AND title ILIKE %w%) OR
+    applicant IN names``; the planner finds the rows with the bigram index,
+    then checks that whole condition again on each of them, computing the
+    title's bigrams for every hit (about 35 µs each: 100 ms for the 2,700
+    titles with 噪声 that one unit sees at 100k cases). Written as ``(A OR
+    N) AND (B OR N)``, the same rows (A AND B OR N), the first part is the
+    index's own condition, which the bitmap scan does not check again, and
+    only the cheap ``LIKE`` of the second is checked per row."""
+    names = User.objects.filter(BigramMatch("real_name", word)).values("pk")
+    by_name = Q(InSubquery("applicant_id", names))
+    return (Q(HasBigrams("title", word)) | by_name) & (
+        Q(title__icontains=word) | by_name
+    )
+
+
+def without_bigram_index(queryset):
+    """The queryset with its search_word_q conditions read as ``LIKE`` alone
+    (HasBigrams as TRUE: the same rows, as a title holding the word holds
+    its lower-cased bigrams), for a page walked newest first.
+
+    A word in many of the unit's titles (噪声, a fifth of the busiest unit's)
+    is in many of the district's: at 10M cases the bigram bitmap holds
+    538,125 titles, is ANDed with the unit's 693,170 rows, and the planner,
+    taking the two for independent, expects 8 hits where there are 271,464;
+    it reads them all (245,454 lossy heap blocks) and sorts them for 50: 17
+    s (EXPLAIN ANALYZE, cold). With the LIKE alone it walks the
+    (submitted_at, id) index and stops at the 50th hit: 2,403 rows, 12 ms.
+    The capped count keeps the index: it needs no order."""
+    queryset = queryset.all()
+    setattr(queryset.query, WITHOUT_BIGRAM_INDEX, True)
+    return queryset
+
+
+# The attribute of a changelist's queryset that names a part of it to count
+# first (CappedCountPaginator._count_part_first).
+COUNT_PART_FIRST = "count_part_first"
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows.
+
+    Django's ChangeList counts the filtered queryset on every page load
+    (``paginator.count``), even with ``show_full_result_count = False``, which
+    only saves the second, unfiltered count. On a table of millions a
+    ``COUNT(*)`` over a visibility filter reads every visible row. This
+    paginator counts ``SELECT COUNT(*) FROM (... LIMIT CAP + 1)`` instead, so
+    the database stops after CAP + 1 rows; the list then says "10,000+" and
+    offers the first CAP / list_per_page pages, which is more than anyone
+    pages through: beyond that, a filter or a search is the way in.
+    """
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        # The same query reads the highest id of the whole table (an index's
+        # last entry): about how many rows the table holds, which says how
+        # the page is best read (CaseChangeList.walk_pays).
+        model = self.object_list.model
+        newest = model._default_manager.order_by("-pk").values("pk")[:1]
+        part = getattr(self.object_list, COUNT_PART_FIRST, None)
+        connection_ = connections[self.object_list.db]
+        if part is not None and connection_.vendor == "postgresql":
+            rows, table = self._count_part_first(connection_, part, newest)
+        else:
+            counted = self._capped(self.object_list).aggregate(
+                rows=Count("one"), table=Max(Subquery(newest))
+            )
+            rows, table = counted["rows"], counted["table"]
+        self.table_size = table or 0
+        self.count_is_capped = rows > self.cap
+        return min(rows, self.cap)
+
+    def _capped(self, queryset):
+        # No ORDER BY: which rows make up the first CAP does not change the
+        # capped count, and without the order the scan may stop at CAP + 1.
+        # No column either (``SELECT 1``), so a scan of an index that holds
+        # every condition needs no heap page.
+        return queryset.order_by().annotate(one=Value(1)).values("one")[: self.cap + 1]
+
+    def _count_part_first(self, connection_, part, newest):
+        """The capped count of the list, having counted a part of it first
+        (the list's rows under a department grant, CaseChangeList.count_part:
+        a subset of them): when the part alone holds more than CAP rows, so
+        does the list, and the union is never counted. One query; PostgreSQL runs a
+        subquery in a CASE only when its branch is taken.
+
+        The part is one indexed condition (``department_id IN (...)``): an
+        index-only scan that stops at CAP + 1 entries (27 buffers for the
+        busiest unit's 6,964 rows at 100k cases). The union is a BitmapOr
+        that reads every visible row's index entry (693,170 for the busiest
+        unit at 10M cases) and then CAP + 1 heap rows (3,828 buffers at
+        100k), heap pages that PostgreSQL 15.20 reads even for ``SELECT 1``
+        (its bitmap scans no longer skip all-visible pages)."""
+
+        def compiled(queryset):
+            return queryset.query.get_compiler(connection=connection_).as_sql()
+
+        part_sql, part_params = compiled(self._capped(part))
+        list_sql, list_params = compiled(self._capped(self.object_list))
+        newest_sql, newest_params = compiled(newest)
+        with connection_.cursor() as cursor:
+            cursor.execute(
+                f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({part_sql}) part) > %s"
+                f" THEN %s ELSE (SELECT COUNT(*) FROM ({list_sql}) list) END,"
+                f" ({newest_sql})",
+                (
+                    *part_params,
+                    self.cap,
+                    self.cap + 1,
+                    *list_params,
+                    *newest_params,
+                ),
+            )
+            return cursor.fetchone()
+
+    @property
+    def count_display(self) -> str:
+        count = self.count
+        return f"{count:,}+" if self.count_is_capped else str(count)
+
+    count_is_capped = False
+    table_size = 0
+
+
+CURSOR_VAR = "after"
+
+
+class RowBefore(Func):
+    """``(submitted_at, id) < (%s, %s)``: a row-value comparison that walks the
+    (submitted_at, id) index from the cursor on (PostgreSQL and SQLite both
+    have row values), instead of an OFFSET that reads every earlier row."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, submitted_at, pk):
+        super().__init__(F("submitted_at"), F("pk"), Value(submitted_at), Value(pk))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
+        sql = "({}, {}) < ({}, {})".format(*(part for part, _params in compiled))
+        params = [param for _part, part_params in compiled for param in part_params]
+        return sql, params
+
+
+def parse_cursor(value: str | None):
+    """``<ISO time of submission>_<id>`` of the last row of the previous page,
+    or None (a cursor that does not parse shows the first page)."""
+    stamp, _sep, pk = (value or "").rpartition("_")
+    try:
+        submitted_at = datetime.datetime.fromisoformat(stamp)
+        pk = int(pk)
+    except ValueError:
+        return None
+    if timezone.is_naive(submitted_at) or pk < 1:
+        return None
+    return submitted_at, pk
+
+
+def format_cursor(case) -> str:
+    return f"{case.submitted_at.astimezone(datetime.UTC).isoformat()}_{case.pk}"
+
+
+class CaseChangeList(ChangeList):
+    """The changelist with keyset pagination for the default order (newest
+    first): "Next page" carries the last row's (submitted_at, id) as
+    ``?after=``, and the next page is read from there along the index, so
+    page 200 costs what page 1 costs. Page numbers (an OFFSET) stay for the
+    first pages and for the other orders, within the paginator's cap."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.cursor = parse_cursor(request.GET.get(CURSOR_VAR))
+        super().__init__(request, *args, **kwargs)
+
+    def get_queryset(self, request, exclude_parameters=None):
+        # The colour filter reads the time in between: a case of one colour
+        # at both times is of that colour then too (each condition of
+        # colour_q is a threshold before or after the time), so the part of
+        # one colour below is a subset of the list of that colour.
+        before = timezone.now()
+        queryset = super().get_queryset(request, exclude_parameters)
+        after = timezone.now()
+        part = department_visible_cases(request.user)
+        if part is not None and exclude_parameters is None and not self.query:
+            part = self.count_part(part, before, after)
+            if part is not None:
+                setattr(queryset, COUNT_PART_FIRST, part)
+        return queryset
+
+    def count_part(self, part, before, after):
+        """The department part of the list, to be counted first: for the
+        unfiltered list, and for a list of one running colour (?colour=red,
+        the overdue, and orange, yellow, blue), whose part is an index-only
+        scan of case_running_dept_due that stops at the cap (at 10M cases,
+        the busiest unit's 13,743 overdue cases: 10,001 index entries, 2-7
+        ms; the whole overdue list was counted by a BitmapAnd of 692,241
+        department and 197,689 overdue entries and 9,577 heap pages, 1,236
+        ms, 19,786 buffers; ?colour=blue 660 ms). Below the cap it is
+        counted in vain, but cheaply: the unit's running cases at most.
+
+        None for any other filter or a search: below the cap the part would
+        be counted in vain, as dearly as the whole (?q=噪声 at 100k cases:
+        4,182 buffers instead of 2,099), and no index holds a department
+        and a word: the bigram index cannot stop at the cap, so a search is
+        counted as a whole."""
+        params = self.get_filters_params()
+        if not params:
+            return part
+        colour = params.get(WarningColourFilter.parameter_name)
+        if params.keys() == {WarningColourFilter.parameter_name} and colour in (
+            [Colour.RED.value],
+            [Colour.ORANGE.value],
+            [Colour.YELLOW.value],
+            [Colour.BLUE.value],
+        ):
+            return part.filter(colour_q(colour[0], before), colour_q(colour[0], after))
+        return None
+
+    def get_filters_params(self, params=None):
+        # The cursor is not a filter, and links built from cl.params (filters,
+        # sorting, search) start again from the first page.
+        for held in (self.params, self.filter_params):
+            held.pop(CURSOR_VAR, None)
+        params = super().get_filters_params(params)
+        params.pop(CURSOR_VAR, None)
+        return params
+
+    @property
+    def keyset(self) -> bool:
+        return ORDER_VAR not in self.params
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.keyset or self.show_all:
+            return
+        ids = self.queryset
+        if not self.walk_pays():
+            # Few rows visible for the size of the table (the count said so,
+            # one query ago): collect them by index and sort them, rather
+            # than walk the whole district's (submitted_at, id) index newest
+            # first looking for this unit's rows. COALESCE(x, x) is x, but no
+            # index provides its order, so PostgreSQL takes the bitmap path.
+            ids = ids.order_by(Coalesce("submitted_at", "submitted_at").desc(), "-pk")
+        elif self.query:
+            # Many hits: the walk finds 50 of them sooner than the bigram
+            # index finds them all (without_bigram_index).
+            ids = without_bigram_index(ids)
+        start = 0
+        if self.cursor:
+            ids = ids.filter(RowBefore(*self.cursor))
+            self.multi_page = True
+        elif self.multi_page:
+            start = (self.page_num - 1) * self.list_per_page
+        page = ids.values("pk")[start : start + self.list_per_page]
+        # Join after the limit: the page's 50 ids first, then their rows with
+        # category, department and people, so the joins touch 50 rows, not
+        # every candidate (the planner cannot tell how many a clerk sees).
+        # The ids are chosen from the visible, filtered rows (self.queryset
+        # is get_queryset, i.e. visible_cases, filtered), so the outer query
+        # does not repeat the visibility filter: a second copy of its
+        # subqueries cost as much Python to compile as the database spent
+        # on it. Only the columns the list shows are read (no description,
+        # no details, no encrypted identity numbers to decrypt).
+        self.result_list = (
+            with_warning_colour(Case.objects.filter(pk__in=page))
+            .select_related(*self.list_select_related)
+            .only(*self.model_admin.list_columns)
+            .order_by("-submitted_at", "-pk")
+        )
+
+    def walk_pays(self) -> bool:
+        """Whether walking the (submitted_at, id) index newest first finds a
+        page sooner than collecting every visible row and sorting them. The
+        walk reads about list_per_page × table ÷ visible rows (the visible
+        ones are spread over the years like the rest), the sort reads every
+        visible row: at 100k cases the busiest unit's 6,900 rows are found
+        in a walk of ~720 rows instead of a sort of all 6,900 (29 -> 1 ms,
+        EXPLAIN ANALYZE); a small unit's 300 are sorted (a walk would read
+        17,000)."""
+        paginator = self.paginator
+        if paginator.count_is_capped:
+            return True
+        visible = paginator.count
+        return visible * visible > self.list_per_page * paginator.table_size
+
+    @cached_property
+    def next_page_url(self) -> str | None:
+        """The link to the page after this one, by cursor; the results are
+        already read when the pagination is drawn, so this makes no query."""
+        if not self.keyset or self.show_all:
+            return None
+        rows = list(self.result_list)
+        if len(rows) < self.list_per_page:
+            return None
+        return self.get_query_string(
+            {CURSOR_VAR: format_cursor(rows[-1])}, remove=[PAGE_VAR]
+        )
+
+    @property
+    def first_page_url(self) -> str:
+        return self.get_query_string(remove=[PAGE_VAR])
+
+
+class WarningColourFilter(admin.SimpleListFilter):
+    title = _("warning colour")
+    parameter_name = "colour"
+
+    def lookups(self, request, model_admin):
+        return Colour.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Colour.values:
+            return queryset.filter(colour_q(self.value()))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", ASSIGNED_TO_ME), ("me-open", OPEN_ONLY), ("none", UNASSIGNED)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "me-open":
+            return queryset.filter(assignee=request.user, status__in=OPEN_STATUSES)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+def filter_choices(request) -> dict:
+    """The choices of the department and category filters, from one query
+    per request: the departments the user sees (filter_departments) LEFT
+    JOINed to their categories, so a department without categories still
+    appears. Two lists, built once and kept for the request."""
+
+    def compute():
+        rows = (
+            filter_departments(request.user)
+            .order_by()
+            .values_list(
+                "pk",
+                "code",
+                "name",
+                "categories__pk",
+                "categories__code",
+                "categories__name",
+                "categories__sort_order",
+            )
+        )
+        departments, categories = {}, {}
+        for pk, code, name, cat_pk, cat_code, cat_name, cat_order in rows:
+            departments[pk] = (code, name)
+            if cat_pk is not None:
+                categories[cat_pk] = (cat_order, cat_code, cat_name)
+        return {
+            "department": [
+                (pk, name)
+                for pk, (_code, name) in sorted(
+                    departments.items(), key=lambda item: item[1][0]
+                )
+            ],
+            "category": [
+                (pk, name)
+                for pk, (_order, _code, name) in sorted(
+                    categories.items(), key=lambda item: item[1][:2]
+                )
+            ],
+        }
+
+    return _memo(request, "filter_choices", compute)
+
+
+class VisibleDepartmentFilter(admin.RelatedFieldListFilter):
+    """Only the departments whose cases the user sees."""
+
+    def field_choices(self, field, request, model_admin):
+        return filter_choices(request)["department"]
+
+
+class VisibleCategoryFilter(admin.RelatedFieldListFilter):
+    """Only the categories handled by departments whose cases the user sees."""
+
+    def field_choices(self, field, request, model_admin):
+        return filter_choices(request)["category"]
