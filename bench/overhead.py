@@ -14,7 +14,9 @@ database time per request for:
 - the clerk's admin pages (bench_clerk_00, second factor passed):
   ``changelist`` (/admin/cases/case/), ``changelist_search`` (``?q=噪声``),
   ``case_page`` and ``case_history`` (the 42-event case's change and
-  history pages; its id from the seed summary, ``long_case_id``).
+  history pages; its id from the seed summary, ``long_case_id``),
+- ``api_events``: the grid worker's API list (/api/v1/events/ for
+  bench_grid_00 with a Bearer access token, the scenario api_grid_events).
 
 Then, for ``bare_session``, what each middleware adds: the same request with
 that one middleware left out (a middleware that later ones need, such as the
@@ -50,6 +52,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 RESIDENT = os.environ.get("BENCH_RESIDENT", "bench_resident_00")
 CLERK = os.environ.get("BENCH_CLERK", "bench_clerk_00")
 SEARCH_WORD = os.environ.get("BENCH_SEARCH_WORD", "噪声")
+GRID_WORKER = os.environ.get("BENCH_GRID_WORKER", "bench_grid_00")
 os.environ.update(server_env(DB))
 if os.environ.get("BENCH_STATIC_ROOT"):  # collected apart from the bench's own
     os.environ["STATIC_ROOT"] = os.environ["BENCH_STATIC_ROOT"]
@@ -82,8 +85,11 @@ DEPENDENTS = {
 }
 
 
-def environ(path: str, cookie: str = "") -> dict:
+def environ(path: str, cookie: str | dict = "") -> dict:
+    """A GET's WSGI environ; ``cookie`` is a Cookie header, or a dict of
+    extra environ keys (the API's ``HTTP_AUTHORIZATION``)."""
     path, _, query = path.partition("?")
+    extra = cookie if isinstance(cookie, dict) else {"HTTP_COOKIE": cookie}
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -92,7 +98,7 @@ def environ(path: str, cookie: str = "") -> dict:
         "SERVER_PORT": "8765",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "127.0.0.1:8765",
-        "HTTP_COOKIE": cookie,
+        **extra,
         "HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "http",
@@ -116,6 +122,16 @@ def session_cookie(username: str) -> str:
     pass_second_factor(client, user)
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}"
+
+
+def bearer(username: str) -> dict:
+    """The phone API's credentials: an access token as the token endpoint
+    gives it (bench/run.py logs in with the authenticator code; the token's
+    claims are the same), valid for SIMPLE_JWT's ACCESS_TOKEN_LIFETIME."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    user = get_user_model().objects.get(username=username)
+    return {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(user)}"}
 
 
 def measure(app, path: str, cookie: str = "", repeat: int = REPEAT) -> dict:
@@ -231,6 +247,7 @@ def main() -> None:
         "changelist_search": (f"/admin/cases/case/?q={word}", clerk),
         "case_page": (f"/admin/cases/case/{long_case}/change/", clerk),
         "case_history": (f"/admin/cases/case/{long_case}/history/", clerk),
+        "api_events": ("/api/v1/events/", bearer(GRID_WORKER)),
     }
     if os.environ.get("BENCH_PAGES"):
         wanted = os.environ["BENCH_PAGES"].split(",")
