@@ -2,16 +2,19 @@
 portal.cases.selectors.visible_cases, except the public Open311 list, which
 reads only grid events and only their publishable fields."""
 
+from types import SimpleNamespace
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from grid import policies
 from grid.models import Grid, GridEvent, GridMember
 from portal.api.pagination import after_q
 from portal.audit import services as audit
-from portal.cases.models import Case, CaseKind
+from portal.cases.models import Case, CaseKind, CaseStatus
 from portal.cases.selectors import full_timeline, public_timeline, visible_cases
-from portal.cases.warnings import with_warning_colour
+from portal.cases.warnings import colour_of, with_warning_colour
 
 
 def grids_of_member(user) -> QuerySet[Grid]:
@@ -46,39 +49,92 @@ def _event_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def _event_list(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """A list's rows: only the columns a list row shows (no descriptions,
-    service guides or grid boundaries), newest report first."""
-    return (
-        with_warning_colour(
-            queryset.filter(kind=CaseKind.GRID_EVENT)
-            .select_related(
-                "category", "department", "grid_event", "grid_event__grid"
-            )
-            .order_by(*[f"-{key}" for key in EVENT_ORDER_KEYS])
-        )
-        .only(
-            "id",
-            "tracking_number",
-            "title",
-            "status",
-            "stage",
-            "stage_due_at",
-            "stage_yellow_at",
-            "stage_orange_at",
-            "submitted_at",
-            "category__code",
-            "category__name",
-            "department__code",
-            "department__name",
-            "department__kind",
-            "grid_event__created_at",
-            "grid_event__latitude",
-            "grid_event__longitude",
-            "grid_event__grid__code",
-            "grid_event__grid__name",
-        )
+# What a list row shows (grid.api.outputs.EventRowOutput): no descriptions,
+# service guides or grid boundaries; the colour's thresholds.
+EVENT_ROW_COLUMNS = (
+    "id",
+    "tracking_number",
+    "title",
+    "status",
+    "stage",
+    "stage_due_at",
+    "stage_yellow_at",
+    "stage_orange_at",
+    "submitted_at",
+    "category__code",
+    "category__name",
+    "department__code",
+    "department__name",
+    "department__kind",
+    "grid_event__latitude",
+    "grid_event__longitude",
+    "grid_event__grid_id",
+    "grid_event__grid__code",
+    "grid_event__grid__name",
+)
+
+
+class EventRow(SimpleNamespace):
+    """One row of an event list, with the attribute paths of a Case that
+    EventRowOutput's declared fields read (``category.code``,
+    ``grid_event.grid.name``, ``get_status_display()``), built from a
+    values_list tuple: Django's five model instances per row (case,
+    category, department, grid event, grid) were ~3.5 ms of the 50-row
+    page's ~15 ms of CPU (bench/overhead.py api_events at 100k)."""
+
+    def get_status_display(self) -> str:
+        return str(CaseStatus(self.status).label)
+
+
+def _event_row(values: tuple, now) -> EventRow:
+    (
+        pk,
+        tracking_number,
+        title,
+        status,
+        stage,
+        stage_due_at,
+        stage_yellow_at,
+        stage_orange_at,
+        submitted_at,
+        category_code,
+        category_name,
+        department_code,
+        department_name,
+        department_kind,
+        latitude,
+        longitude,
+        grid_id,
+        grid_code,
+        grid_name,
+    ) = values
+    row = EventRow(
+        id=pk,
+        pk=pk,
+        tracking_number=tracking_number,
+        title=title,
+        status=status,
+        stage=stage,
+        stage_due_at=stage_due_at,
+        stage_yellow_at=stage_yellow_at,
+        stage_orange_at=stage_orange_at,
+        submitted_at=submitted_at,
+        category=SimpleNamespace(code=category_code, name=category_name),
+        department=SimpleNamespace(
+            code=department_code, name=department_name, kind=department_kind
+        ),
+        grid_event=SimpleNamespace(
+            latitude=latitude,
+            longitude=longitude,
+            grid=None
+            if grid_id is None
+            else SimpleNamespace(id=grid_id, code=grid_code, name=grid_name),
+        ),
     )
+    # From the row's thresholds, as the resident's list does: the SQL
+    # expression (with_warning_colour) cost ~0.6 ms to build per page.
+    row.warning_colour = colour_of(row, now)
+    return row
 
 
 def member_grid_ids(user) -> list[int]:
@@ -95,7 +151,7 @@ def member_grid_ids(user) -> list[int]:
 
 def event_page(
     user, *, grid_ids, status: str = "", after=None, size: int
-) -> tuple[list[Case], list | None]:
+) -> tuple[list[EventRow], list | None]:
     """One page of the events of ``grid_ids`` that the user may see, newest
     report first, after the ordering values ``after`` (EVENT_ORDER_KEYS), and
     the values to continue after (None on the last page).
@@ -118,13 +174,14 @@ def event_page(
         )[: size + 1]
     )
     examined = window[:size]
+    now = timezone.now()
     found = {
-        case.pk: case
-        for case in _event_list(
-            visible_cases(user).filter(pk__in=[row[0] for row in examined])
-        ).order_by()
+        values[0]: values
+        for values in visible_cases(user)
+        .filter(kind=CaseKind.GRID_EVENT, pk__in=[row[0] for row in examined])
+        .values_list(*EVENT_ROW_COLUMNS)
     }
-    rows = [found[row[0]] for row in examined if row[0] in found]
+    rows = [_event_row(found[row[0]], now) for row in examined if row[0] in found]
     next_after = list(examined[-1][1:]) if len(window) > size else None
     return rows, next_after
 
@@ -197,6 +254,8 @@ def public_events() -> QuerySet[Case]:
 
 __all__ = [
     "EVENT_ORDER_KEYS",
+    "EVENT_ROW_COLUMNS",
+    "EventRow",
     "event_by_idempotency_key",
     "event_page",
     "event_get_for_user",

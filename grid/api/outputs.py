@@ -87,7 +87,7 @@ class EventRowOutput(serializers.Serializer):
             },
             "grid": None
             if grid is None
-            else {"id": grid.pk, "code": grid.code, "name": grid.name},
+            else {"id": grid.id, "code": grid.code, "name": grid.name},
             "latitude": formatted("latitude", event.latitude),
             "longitude": formatted("longitude", event.longitude),
             "submitted_at": formatted("submitted_at", case.submitted_at),

@@ -37,7 +37,7 @@ def test_the_report_has_no_applicant(event, people):
     for who in ("worker", "head"):
         user = people[who]
         assert staff_visible_cases(user).filter(pk=case.pk).exists(), who
-        assert case in my_events(user), who
+        assert case.pk in [row.id for row in my_events(user)], who
     assert my_events(people["worker_c"]) == []
 
 
