@@ -39,7 +39,7 @@ from portal.cases.admin_changelist import (
     _memo,
     search_word_q,
 )
-from portal.cases.admin_records import HistoryRows, RecordTable
+from portal.cases.admin_records import HistoryRows, RecordTable, readonly_fieldsets
 from portal.cases.form_fields import labelled_details
 from portal.cases.history import diffed_fields
 from portal.cases.models import (
@@ -388,6 +388,7 @@ class CaseAdmin(SimpleHistoryAdmin):
                 for action in admin_views.available_actions(request.user, obj)
             ]
             context["case_record_tables"] = self.record_tables(request, obj)
+            context["case_fieldsets"] = readonly_fieldsets(context["adminform"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def record_tables(self, request, obj) -> list[RecordTable]:

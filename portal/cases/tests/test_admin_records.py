@@ -6,10 +6,10 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.contrib.admin.helpers import AdminReadonlyField
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.cases import workflow
@@ -158,3 +158,53 @@ def test_datetime_formatter_is_dateformat(format_string):
     for hours in range(0, 24 * 400, 37):
         value = start + datetime.timedelta(hours=hours, minutes=hours % 60)
         assert formatter(value) == date_format(value, format_string)
+
+
+def _form_region(html: str) -> str:
+    """The case form's fieldsets, without the template's indentation."""
+    start = html.index('<fieldset class="module aligned')
+    end = html.index('<div class="inline-group"', start)
+    html = re.sub(r"\s+", " ", html[start:end])
+    return re.sub(r"\s*(<|>)\s*", r"\1", html)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_case_fields_are_what_the_fieldset_template_showed(
+    client, busy_case, people, monkeypatch, language
+):
+    """readonly_fieldsets draws what admin/includes/fieldset.html drew with
+    an AdminReadonlyField per field: labels, links, choices, dates, the
+    applicant's summary, the details, the empty value."""
+    from django.utils import translation
+
+    from portal.cases import admin as case_admin
+
+    url = reverse("admin:cases_case_change", args=[busy_case.pk])
+    client.force_login(people["clerk"])
+    with translation.override(language):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        monkeypatch.setattr(case_admin, "readonly_fieldsets", lambda adminform: None)
+        django = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert page.context["case_fieldsets"]  # drawn in one pass, not by the template
+    drawn = page.content.decode()
+    assert _form_region(drawn) == _form_region(django)
+    assert _form_region(drawn).count('<div class="readonly">') == len(
+        case_admin.CaseAdmin.readonly_fields
+    )
+    assert f'<div class="readonly">{busy_case.tracking_number}</div>' in drawn
+
+
+def test_fieldsets_fall_back_to_the_template_for_editable_fields(people):
+    """A page with an editable field is left to Django's template."""
+    from django.contrib.admin.helpers import AdminForm
+
+    from portal.cases.admin import CaseAdmin
+    from portal.cases.admin_records import readonly_fieldsets
+
+    model_admin = CaseAdmin(Case, admin.site)
+    request = RequestFactory().get("/")
+    request.user = people["clerk"]
+    form_class = model_admin.get_form(request, None, fields=["title"])
+    form = form_class()
+    editable = AdminForm(form, [(None, {"fields": ["title"]})], {}, (), model_admin)
+    assert readonly_fieldsets(editable) is None
