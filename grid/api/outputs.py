@@ -1,7 +1,11 @@
 """Output serializers shared by the grid API views. They show what staff
 work with: no resident identity numbers or mobiles, ever."""
 
+from decimal import Decimal
+
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from rest_framework import serializers
 
 from portal.cases.models import CaseStatus
@@ -63,23 +67,24 @@ class EventRowOutput(serializers.Serializer):
     def to_representation(self, case):
         """What the declared fields give, built directly: a list has 50 rows
         and DRF's per-field attribute lookups (a signature inspection for
-        each ``get_status_display``) were half of the list's time. Values are
-        formatted by the declared fields themselves; a test compares the
-        two."""
-        fields = self.fields
+        each ``get_status_display``) were half of the list's time, and its
+        datetime and decimal fields a third of the rest (a time-zone lookup
+        and a decimal context copied per value: ~0.6 of 1.3 ms for 50 rows).
+        The same text as the declared fields give; a test compares the two."""
+        zone, quanta, labels = self._formats
         event = case.grid_event
         grid = event.grid
-
-        def formatted(name, value):
-            return None if value is None else fields[name].to_representation(value)
-
+        status = case.status
+        label = labels.get(status)
+        if label is None:
+            label = labels[status] = str(CaseStatus(status).label)
         return {
             "id": case.pk,
             "tracking_number": case.tracking_number,
             "title": case.title,
             "category": {"code": case.category.code, "name": case.category.name},
-            "status": case.status,
-            "status_display": str(CaseStatus(case.status).label),
+            "status": status,
+            "status_display": label,
             "department": {
                 "code": case.department.code,
                 "name": case.department.name,
@@ -88,13 +93,39 @@ class EventRowOutput(serializers.Serializer):
             "grid": None
             if grid is None
             else {"id": grid.id, "code": grid.code, "name": grid.name},
-            "latitude": formatted("latitude", event.latitude),
-            "longitude": formatted("longitude", event.longitude),
-            "submitted_at": formatted("submitted_at", case.submitted_at),
+            "latitude": _decimal(event.latitude, quanta["latitude"]),
+            "longitude": _decimal(event.longitude, quanta["longitude"]),
+            "submitted_at": _datetime(case.submitted_at, zone),
             "stage": case.stage,
-            "stage_due_at": formatted("stage_due_at", case.stage_due_at),
+            "stage_due_at": _datetime(case.stage_due_at, zone),
             "warning_colour": case.warning_colour,
         }
+
+    @cached_property
+    def _formats(self):
+        """What every row is formatted with, looked up once per list: the
+        current time zone (DateTimeField's), the coordinates' quanta
+        (DecimalField's decimal places) and the status labels met so far."""
+        quanta = {
+            name: Decimal(1).scaleb(-self.fields[name].decimal_places)
+            for name in ("latitude", "longitude")
+        }
+        return timezone.get_current_timezone(), quanta, {}
+
+
+def _datetime(value, zone) -> str | None:
+    """DateTimeField.to_representation with the ISO 8601 format (DRF's
+    default): the time in ``zone``, "Z" for UTC."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _decimal(value, quantum) -> str | None:
+    """DecimalField.to_representation as a string (DRF's default), for
+    values within the field's max_digits (the column's own precision)."""
+    return None if value is None else f"{value.quantize(quantum):f}"
 
 
 class TimelineEntryOutput(serializers.Serializer):

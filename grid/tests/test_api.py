@@ -278,19 +278,31 @@ def test_list_skips_events_the_user_may_not_see(
 
 def test_list_row_is_what_the_declared_fields_give(people, grids, category):
     """The list's hand-built rows equal DRF's generic output of the same
-    serializer fields."""
+    serializer fields: a running event and a closed one (no due time), in
+    the site's time zone and in UTC (DRF writes "Z"), in both languages."""
+    from django.utils import timezone, translation
     from rest_framework import serializers
 
     from grid import selectors
     from grid.api.outputs import EventRowOutput
 
     report(people["worker"], grids["a"], category)
+    closed = report(people["worker"], grids["a"], category)
+    flow.event_close(case=closed.case, actor=people["head"], reply="已清理。")
     rows, _next = selectors.event_page(
         people["worker"], grid_ids=[grids["a"].pk], size=10
     )
-    output = EventRowOutput(rows[0])
-    generic = serializers.Serializer.to_representation(output, rows[0])
-    assert output.to_representation(rows[0]) == generic
+    assert [row.stage_due_at is None for row in rows] == [True, False]
+    for zone in ("Asia/Shanghai", "UTC"):
+        for language in ("zh-hans", "en"):
+            with timezone.override(zone), translation.override(language):
+                output = EventRowOutput(rows, many=True)
+                generic = [
+                    serializers.Serializer.to_representation(output.child, row)
+                    for row in rows
+                ]
+                assert output.data == generic, (zone, language)
+    assert output.data[1]["submitted_at"].endswith("Z")
 
 
 # --- reporting --------------------------------------------------------------
