@@ -208,3 +208,14 @@ def test_fieldsets_fall_back_to_the_template_for_editable_fields(people):
     form = form_class()
     editable = AdminForm(form, [(None, {"fields": ["title"]})], {}, (), model_admin)
     assert readonly_fieldsets(editable) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["", "一行", "a\r\nb\rc\nd", "<b>'\"&</b>", "x\n\n", "\r\n\r\n末"]
+)
+def test_text_html_is_linebreaksbr(text):
+    from django.template.defaultfilters import linebreaksbr
+
+    from portal.cases.admin_records import text_html
+
+    assert text_html(text) == linebreaksbr(text)
