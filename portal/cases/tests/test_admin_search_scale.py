@@ -1,6 +1,7 @@
-"""The changelist's search with many hits: the page walks the (submitted_at,
-id) index with the LIKE alone (without_bigram_index) and finds exactly the
-cases, in the same order, that the bigram index finds."""
+"""The changelist's search: no count of the hits; the page walks the newest
+rows with the LIKE alone (without_bigram_index) up to a budget, then the
+bigram index takes the rest (walked_search_ids), and finds exactly the cases,
+in the same order, that the selector finds."""
 
 import re
 
@@ -12,11 +13,13 @@ from django.urls import reverse
 from portal.cases.admin import CaseAdmin
 from portal.cases.admin_changelist import (
     CaseChangeList,
+    RowBefore,
     search_word_q,
+    walked_search_ids,
     without_bigram_index,
 )
 from portal.cases.models import Case
-from portal.cases.selectors import case_search_q
+from portal.cases.selectors import case_search_q, visible_cases
 from portal.cases.tests.factories import file_case, make_category
 
 CHANGELIST = reverse("admin:cases_case_changelist")
@@ -29,7 +32,15 @@ def ids(queryset) -> set[int]:
 @pytest.fixture
 def titled(category, people, district):
     other = make_category(district["market"], code="market-complaint", name="消费投诉")
-    titles = ["夜间噪声扰民", "ABC噪声", "abc 路灯", "楼道漏水", "噪", "噪 声", "50%噪声"]
+    titles = [
+        "夜间噪声扰民",
+        "ABC噪声",
+        "abc 路灯",
+        "楼道漏水",
+        "噪",
+        "噪 声",
+        "50%噪声",
+    ]
     for index, title in enumerate(titles):
         applicant = people["owner"] if index % 2 else people["other_resident"]
         file_case(category, applicant, title=title)
@@ -38,7 +49,16 @@ def titled(category, people, district):
 
 
 def test_without_bigram_index_finds_what_the_selector_finds(titled, people):
-    words = ["噪声", "abc", "ABC", "路", "%", "噪 声", people["owner"].real_name, "无此词"]
+    words = [
+        "噪声",
+        "abc",
+        "ABC",
+        "路",
+        "%",
+        "噪 声",
+        people["owner"].real_name,
+        "无此词",
+    ]
     for word in words:
         expected = ids(Case.objects.filter(case_search_q(word)))
         searched = Case.objects.filter(search_word_q(word))
@@ -61,7 +81,7 @@ def test_search_page_is_the_same_walked_or_sorted(
     """Walked (many hits), the page drops the bigram condition; sorted (few
     hits), it keeps it; both list the visible hits newest first."""
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
-    monkeypatch.setattr(CaseChangeList, "walk_pays", lambda self: walk)
+    monkeypatch.setattr(CaseChangeList, "search_walk_pays", lambda self: walk)
     client.force_login(people["clerk"])
     first, sqls = page_sql(client)
     cursor = client.get(CHANGELIST, {"q": "噪声"}).context["cl"].next_page_url
@@ -75,10 +95,14 @@ def test_search_page_is_the_same_walked_or_sorted(
     )
     assert first + second == visible
     if connection.vendor == "postgresql":
-        pages = [sql for sql in sqls if "LIMIT 2" in sql and "COUNT(" not in sql]
+        pages = [sql for sql in sqls if "LIMIT 3" in sql]  # a page and one row
         assert pages, sqls
-        bigrams = re.compile(r'yiwang_bigrams\([^()]*"title"\)')
-        assert any(bigrams.search(sql) for sql in pages) is not walk
+        # Walked: the walk reads the LIKE alone, and the bigram index serves
+        # only the rows past its budget; sorted: the bigram index alone.
+        assert any("WITH walk AS" in sql for sql in pages) is walk
+        if not walk:
+            bigrams = re.compile(r'yiwang_bigrams\([^()]*"title"\)')
+            assert any(bigrams.search(sql) for sql in pages)
 
 
 @pytest.mark.skipif(
@@ -102,3 +126,108 @@ def test_yiwang_bigrams_gives_the_lower_cased_two_character_pieces(text, bigrams
         cursor.execute("SELECT yiwang_bigrams(%s), yiwang_bigrams(NULL)", [text])
         pieces, of_null = cursor.fetchone()
     assert set(pieces) == bigrams and of_null is None
+
+
+def newest_first_pks(queryset) -> list[int]:
+    return list(queryset.order_by("-submitted_at", "-pk").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("budget", [0, 1, 3, 1000])
+def test_walked_search_ids_are_the_selectors_first_hits(titled, people, budget):
+    """Whatever the budget (where the walk stops and the bigram index takes
+    over), the ids are the first visible hits newest first, from any cursor;
+    the clerk never gets a case of another department."""
+    clerk = people["clerk"]
+    for word in ["噪声", "路", "abc", people["owner"].real_name, "无此词"]:
+        hits = visible_cases(clerk).filter(case_search_q(word))
+        expected = newest_first_pks(hits)
+        assert Case.objects.get(title="商家噪声").pk not in expected
+        cursors = [None, *Case.objects.filter(pk__in=expected[:3])]
+        for last in cursors:
+            cursor = (last.submitted_at, last.pk) if last else None
+            searched = visible_cases(clerk).filter(search_word_q(word))
+            if cursor:
+                searched = searched.filter(RowBefore(*cursor))
+            after = expected[expected.index(last.pk) + 1 :] if last else expected
+            for limit in (1, 2, 3):
+                ids = walked_search_ids(searched, cursor, limit, budget)
+                found = newest_first_pks(Case.objects.filter(pk__in=ids))
+                assert found[:limit] == after[:limit], (word, budget, cursor, limit)
+
+
+def search_page(client, params):
+    if isinstance(params, str):  # a link of the page: "?q=...&after=..."
+        response = client.get(CHANGELIST + params)
+    else:
+        response = client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    return response.context["cl"], response.content.decode()
+
+
+@pytest.mark.parametrize("budget", [1, 1000])
+def test_a_search_counts_no_hits_and_says_more_than_a_page(
+    client, titled, people, monkeypatch, budget
+):
+    """A first page that is not full is the exact count; a full one says
+    "2+" (list_per_page 2 here) and why, and links to the next page; no page
+    numbers and no "show all". Paging on shows every hit once, newest first."""
+    import portal.cases.admin_changelist as changelist
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
+    monkeypatch.setattr(changelist, "SEARCH_WALK_BUDGET", budget)
+    client.force_login(people["clerk"])
+    expected = newest_first_pks(
+        visible_cases(people["clerk"]).filter(case_search_q("噪声"))
+    )
+    assert len(expected) == 3
+    with CaptureQueriesContext(connection) as queries:
+        cl, body = search_page(client, {"q": "噪声"})
+    hits_counted = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT COUNT(") and '"title"' in q["sql"]
+    ]
+    assert hits_counted == []
+    assert cl.paginator.count_display == "2+" and cl.search_has_more
+    assert "More than 2 matches" in body or "超过 2 条结果" in body
+    assert 'class="next-page"' in body and "?p=" not in body
+    assert 'class="showall"' not in body
+    shown = [case.pk for case in cl.result_list]
+    cl, body = search_page(client, cl.next_page_url)
+    shown += [case.pk for case in cl.result_list]
+    assert shown == expected
+    assert cl.next_page_url is None and 'class="next-page"' not in body
+    assert not cl.search_has_more
+    # Fewer hits than a page: the exact number.
+    cl, body = search_page(client, {"q": "路灯"})
+    assert cl.paginator.count_display == "1" and not cl.paginator.count_is_capped
+    assert cl.next_page_url is None
+
+
+def test_search_pages_make_the_same_queries_with_few_or_many_cases(
+    client, category, people, monkeypatch, django_assert_num_queries
+):
+    """The search's queries do not grow with its hits: one query fewer than
+    the list's budget on PostgreSQL and SQLite alike (the unit's size, the
+    page), for a common word, a rare one, a name and a tracking number."""
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 5)
+    client.force_login(people["clerk"])
+    owner = people["owner"]
+    for index in range(3):
+        file_case(category, owner, title=f"夜间噪声{index}")
+    number = Case.objects.first().tracking_number
+    words = ["噪声", "无此词", owner.real_name]
+    small = {}
+    for word in words:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(CHANGELIST, {"q": word})
+        small[word] = len(queries)
+    for index in range(27):
+        file_case(category, owner, title=f"楼道噪声{index}")
+    for word in words:
+        with django_assert_num_queries(small[word]):
+            client.get(CHANGELIST, {"q": word})
+    with CaptureQueriesContext(connection) as queries:
+        cl, _body = search_page(client, {"q": number})
+    assert [case.tracking_number for case in cl.result_list] == [number]
+    assert len(queries) == small["噪声"] - 1  # no size of the unit asked
