@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from grid import policies
 from grid.models import Grid, GridEvent, GridMember
-from portal.api.pagination import after_q
 from portal.audit import services as audit
+from portal.cases.keyset import RowsBefore
 from portal.cases.models import Case, CaseKind, CaseStatus
 from portal.cases.selectors import full_timeline, public_timeline, visible_cases
 from portal.cases.warnings import colour_of, with_warning_colour
@@ -35,10 +35,11 @@ def memberships_of(user) -> QuerySet[GridMember]:
     )
 
 
-# The lists' order: newest report first, by the event's own creation time
-# (index grid_event_grid on (grid, -created_at)), so a page of one grid is an
-# index walk that stops after the page, whatever the grid's history.
-EVENT_ORDER_KEYS = ("grid_event__created_at", "grid_event__id")
+# The lists' order: newest report first, by the event's own creation time,
+# its id breaking ties (GridEvent's columns; index grid_event_grid on (grid,
+# -created_at)), so a page of one grid is an index walk from the cursor
+# (RowsBefore) that stops after the page, whatever the grid's history.
+EVENT_ORDER_KEYS = ("created_at", "id")
 
 
 def _event_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -167,10 +168,10 @@ def event_page(
     if status:
         candidates = candidates.filter(case__status=status)
     if after is not None:
-        candidates = candidates.filter(after_q(("created_at", "id"), after))
+        candidates = candidates.filter(RowsBefore(EVENT_ORDER_KEYS, after))
     window = list(
-        candidates.order_by("-created_at", "-id").values_list(
-            "case_id", "created_at", "id"
+        candidates.order_by(*[f"-{key}" for key in EVENT_ORDER_KEYS]).values_list(
+            "case_id", *EVENT_ORDER_KEYS
         )[: size + 1]
     )
     examined = window[:size]

@@ -221,9 +221,7 @@ def test_list_query_count_is_constant(
 def test_list_pages_follow_the_cursor_newest_first(
     as_user, people, grids, category, name
 ):
-    made = [
-        report(people["worker"], grids["a"], category).case_id for _ in range(5)
-    ]
+    made = [report(people["worker"], grids["a"], category).case_id for _ in range(5)]
     client = as_user(people["head"])
     args = [grids["a"].pk] if name == "grid-events" else []
     pages, next_url = [], url(name, *args) + "?page_size=2"
@@ -232,6 +230,24 @@ def test_list_pages_follow_the_cursor_newest_first(
         pages.append([row["id"] for row in body["results"]])
         next_url = body["next"]
     assert pages == [made[4:2:-1], made[2:0:-1], made[:1]]
+
+
+def test_list_pages_break_ties_of_the_report_time_by_id(
+    as_user, people, grids, category
+):
+    """Events reported in the same instant (a batch import, a retry) are
+    neither repeated nor skipped across pages: the cursor holds the time and
+    the id, and the next page starts after both."""
+    made = [report(people["worker"], grids["a"], category).case_id for _ in range(5)]
+    same = GridEvent.objects.get(case_id=made[0]).created_at
+    GridEvent.objects.filter(case_id__in=made[1:4]).update(created_at=same)
+    client = as_user(people["head"])
+    seen, next_url = [], url("my-events") + "?page_size=2"
+    while next_url:
+        body = client.get(next_url).json()
+        seen += [row["id"] for row in body["results"]]
+        next_url = body["next"]
+    assert seen == [made[4], made[3], made[2], made[1], made[0]]
 
 
 def test_list_status_filter_keeps_its_cursor(as_user, people, grids, category):
@@ -258,9 +274,7 @@ def test_list_refuses_a_forged_cursor(as_user, people, event):
     assert set(response.json()) == {"message", "extra"}
 
 
-def test_list_skips_events_the_user_may_not_see(
-    as_user, tree, people, grids, category
-):
+def test_list_skips_events_the_user_may_not_see(as_user, tree, people, grids, category):
     """An event of the grid that moved out of the worker's sight (here: owned
     by a department they have no grant on) is left out; the page around it
     ends early rather than leaving a gap, and the next one goes on."""

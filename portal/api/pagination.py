@@ -6,14 +6,14 @@ of ``page_size + 1`` (the extra row says whether there is a next page; see
 grid.selectors.event_page). There is no COUNT and no OFFSET: page 1000 costs
 what page 1 costs, whatever the size of the table. The cursor is opaque to
 clients: the ordering values (datetimes or integers) of the last row
-examined, signed so that a client cannot hand-craft one.
+examined, signed so that a client cannot hand-craft one. The rows after it
+are those of portal.cases.keyset.RowsBefore, as in the case changelist.
 """
 
 import datetime
 import json
 
 from django.core import signing
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -57,16 +57,6 @@ def _decode(cursor: str, keys: tuple[str, ...]) -> list:
         ]
     except (signing.BadSignature, ValueError, TypeError, json.JSONDecodeError):
         raise ValidationError({CURSOR_PARAM: [INVALID_CURSOR]}) from None
-
-
-def after_q(keys: tuple[str, ...], values: list) -> Q:
-    """Rows after ``values`` in an order descending on every key:
-    (k1 < v1) OR (k1 = v1 AND k2 < v2) OR ..."""
-    condition = Q()
-    for index, key in enumerate(keys):
-        equal = {keys[i]: values[i] for i in range(index)}
-        condition |= Q(**equal, **{f"{key}__lt": values[index]})
-    return condition
 
 
 def cursor_values(request, keys: tuple[str, ...]) -> list | None:
