@@ -127,6 +127,32 @@ def test_my_matters_without_matters(owner_client):
     assert 'class="case-row' not in html and 'class="pager' not in html
 
 
+def test_my_matters_rows_escape_what_residents_typed(owner_client, category, people):
+    # The rows are drawn in Python (portal.cases.site_rows), not by the
+    # template's autoescaping: every value must be escaped there.
+    category.name = "<b>类</b>"
+    category.save(update_fields=["name"])
+    file_case(category, people["owner"], title='<script>alert("x")</script>')
+    html = page(owner_client.get(reverse("cases:list")))
+    assert "<script>" not in html and "<b>类</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;类&lt;/b&gt;" in html
+
+
+def test_staff_list_their_units_matters_through_the_paginator(
+    client, category, people
+):
+    # Staff take Paginator's separate count (no window), with the same rows.
+    for i in range(PAGE_SIZE + 1):
+        file_case(category, people["owner"], title=f"事{i}")
+    client.force_login(people["clerk"])
+    html = page(client.get(reverse("cases:list")))
+    assert html.count('class="case-row') == PAGE_SIZE
+    assert "1 / 2" in html and f"事{PAGE_SIZE}" in html
+    client.force_login(people["other_clerk"])
+    assert 'class="case-row' not in page(client.get(reverse("cases:list")))
+
+
 @pytest.mark.parametrize("n", [3, 30])
 def test_my_matters_query_count_is_constant(
     owner_client, category, people, n, django_assert_num_queries

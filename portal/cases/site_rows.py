@@ -1,0 +1,91 @@
+"""The rows of the resident's "my matters", drawn in one pass.
+
+The list is the page residents open most. Drawn by the template, each of its
+20 rows cost ~14 variable lookups, escapes and tags (~1.5 ms of the page's
+~8 ms of CPU at 100k); here a row is one format string filled with escaped
+values, from the columns the list reads (no model instances either). The
+HTML is the template's: the same elements, classes, links and times
+(test_site_cases reads them).
+"""
+
+import datetime
+from collections import namedtuple
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from portal.cases.models import CaseStatus, Stage
+from portal.cases.selectors import LIST_COLUMNS
+from portal.cases.warnings import Colour, colour_of
+
+STATUS_LABELS = dict(CaseStatus.choices)
+STAGE_LABELS = dict(Stage.choices)
+COLOUR_LABELS = dict(Colour.choices)
+# A row of case_list_for_user by its columns' names (category__name as
+# category_name), with the attributes colour_of reads.
+ListRow = namedtuple("ListRow", [name.replace("__", "_") for name in LIST_COLUMNS])
+
+ROW = (
+    '  <li class="case-row colour-{colour}">\n'
+    '    <a href="{url}" class="d-block">\n'
+    '      <span class="tracking-number">{tracking_number}</span>\n'
+    '      <strong class="d-block">{title}</strong>\n'
+    "    </a>\n"
+    '    <span class="small text-secondary d-block">{category} · {department}</span>\n'
+    '    <span class="d-flex flex-wrap gap-2 small mt-1">\n'
+    '      <span class="badge text-bg-light status">{status}</span>\n'
+    "      {stage}\n"
+    "      {due}\n"
+    '      <span class="warning warning-{colour}">{warning}</span>\n'
+    "    </span>\n"
+    "  </li>\n"
+)
+STAGE = '<span class="stage">{word}: {label}</span>'
+DUE = '<span class="due">{word}: <time datetime="{iso}">{text}</time></span>'
+
+
+def shown_time(value: datetime.datetime | None) -> tuple[str, str]:
+    """An instant as the templates' date filters show it (ISO 8601 for the
+    datetime attribute, "Y-m-d H:i" for the text), in the current time zone."""
+    if value is None:
+        return "", ""
+    local = timezone.localtime(value)
+    return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+
+
+def case_rows_html(rows, now: datetime.datetime) -> SafeString:
+    """The list items of the rows (case_list_for_user's), newest first as
+    given. Every value from the database is escaped; the labels are the
+    choices' (translated), escaped too."""
+    detail = reverse("cases:detail", args=[0]).removesuffix("0/")
+    stage_word, due_word = escape(gettext("Stage")), escape(gettext("Due"))
+    html = []
+    for values in rows:
+        row = ListRow._make(values)
+        colour = colour_of(row, now)
+        stage = ""
+        if row.stage:
+            label = STAGE_LABELS.get(row.stage, row.stage)
+            stage = STAGE.format(word=stage_word, label=escape(label))
+        due = ""
+        if row.stage_due_at is not None:
+            iso, text = shown_time(row.stage_due_at)
+            due = DUE.format(word=due_word, iso=iso, text=text)
+        html.append(
+            ROW.format(
+                colour=colour,
+                url=f"{detail}{row.id}/",
+                tracking_number=escape(row.tracking_number),
+                title=escape(row.title),
+                category=escape(row.category_name),
+                department=escape(row.department_name),
+                status=escape(STATUS_LABELS.get(row.status, row.status)),
+                stage=stage,
+                due=due,
+                warning=escape(COLOUR_LABELS[colour]),
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
