@@ -15,6 +15,10 @@ database time per request for:
   ``changelist`` (/admin/cases/case/), ``changelist_search`` (``?q=噪声``),
   ``case_page`` and ``case_history`` (the 42-event case's change and
   history pages; its id from the seed summary, ``long_case_id``),
+- ``changelist_small_unit``: the changelist of a clerk of the unit with the
+  fewest cases (bench/run.py's small_unit_clerk, the scenario
+  clerk_changelist_small_unit; BENCH_SMALL_CLERK names the clerk instead,
+  since finding them counts every unit's cases: minutes at 10M),
 - ``api_events``: the grid worker's API list (/api/v1/events/ for
   bench_grid_00 with a Bearer access token, the scenario api_grid_events).
 
@@ -249,8 +253,13 @@ def main() -> None:
         "case_history": (f"/admin/cases/case/{long_case}/history/", clerk),
         "api_events": ("/api/v1/events/", bearer(GRID_WORKER)),
     }
+    wanted = os.environ.get("BENCH_PAGES", "changelist_small_unit").split(",")
+    if "changelist_small_unit" in wanted:
+        from run import small_unit_clerk
+
+        small = os.environ.get("BENCH_SMALL_CLERK") or small_unit_clerk(DB)
+        cases["changelist_small_unit"] = ("/admin/cases/case/", session_cookie(small))
     if os.environ.get("BENCH_PAGES"):
-        wanted = os.environ["BENCH_PAGES"].split(",")
         cases = {k: v for k, v in cases.items() if k in wanted or k == "bare"}
     print(f"database {DB}, {REPEAT} requests each, load {os.getloadavg()[0]:.2f}")
     print(
