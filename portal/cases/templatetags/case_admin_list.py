@@ -10,11 +10,12 @@ shown, one ``reverse()`` for the links, the preserved filters once. The
 headers, the hidden fields and the template stay Django's.
 """
 
+import html
+
 from django import template
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import (
-    ResultList,
     _coerce_field_name,
     result_headers,
     result_hidden_fields,
@@ -25,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -37,6 +38,14 @@ PK_MARK = "0pk0"  # stands for a row's id in the one reversed change URL
 # ModelAdmin.action_checkbox's label: Django's own message, translated by
 # django.contrib.admin's catalogue (so not marked again here).
 ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
+
+
+def _html(value) -> str:
+    """conditional_escape(value) without its lazy-string wrapper around
+    escape() (550 cells a page)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _field_cell(field, empty, format_datetime):
@@ -165,23 +174,25 @@ class RowPlan:
         parts = []
         for column in self.columns:
             if column[0] is None:
-                label = self.select_label.format(escape(str(result)))
+                label = self.select_label.format(html.escape(str(result)))
                 parts.append(
                     f'{column[1]}<input type="checkbox" name="{ACTION_CHECKBOX_NAME}"'
                     f' value="{pk}" class="action-select" aria-label="{label}"></td>'
                 )
                 continue
             cell, opening, tag, is_link = column
-            shown = conditional_escape(cell(result))
+            shown = _html(cell(result))
             if is_link:
                 shown = f'<a href="{self.url_head}{pk}{self.url_tail}">{shown}</a>'
             parts.append(f"{opening}{shown}</{tag}>")
         return mark_safe("".join(parts))
 
 
-@register.inclusion_tag("admin/change_list_results.html")
+@register.inclusion_tag("admin/cases/case/change_list_results.html")
 def case_result_list(cl):
-    """Django's result_list, with the rows drawn by RowPlan."""
+    """Django's result_list, with the rows drawn by RowPlan and put in the
+    page whole (Django's template walks each row's cells: ~0.8 ms of the
+    list's CPU for 50 rows, bench/overhead.py at 100k)."""
     headers = list(result_headers(cl))
     plan = RowPlan(cl)
     return {
@@ -189,6 +200,5 @@ def case_result_list(cl):
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": [ResultList(None, [plan.row(row)]) for row in cl.result_list],
+        "results": [plan.row(row) for row in cl.result_list],
     }
-
