@@ -22,6 +22,7 @@ from portal.cases.workflow.core import (
     TITLE_REQUIRED,
     S,
     WorkflowError,
+    _insert_new,
     _lock,
     _next_tracking_number,
     _now,
@@ -98,13 +99,7 @@ def submit_case(
             submitted_at=now,
         )
         _start_stage(case, Stage.ACCEPTANCE, now)
-        _save(
-            case,
-            actor=submitter,
-            kind=CaseEvent.Kind.SUBMITTED,
-            from_status="",
-            now=now,
-        )
+        _insert_new(case, actor=submitter, kind=CaseEvent.Kind.SUBMITTED, now=now)
         for upload, content_type, sha256 in checked:
             store_attachment(
                 case=case,
