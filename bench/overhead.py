@@ -20,7 +20,13 @@ database time per request for:
   clerk_changelist_small_unit; BENCH_SMALL_CLERK names the clerk instead,
   since finding them counts every unit's cases: minutes at 10M),
 - ``api_events``: the grid worker's API list (/api/v1/events/ for
-  bench_grid_00 with a Bearer access token, the scenario api_grid_events).
+  bench_grid_00 with a Bearer access token, the scenario api_grid_events),
+- ``filing``, only when BENCH_PAGES names it: the scenario filing's POST
+  (/services/<filing_category>/file/ as bench_filer_00), its notification
+  task run in the process (eager): the Python CPU of a filing but Celery's
+  own. It WRITES a case per request (210 by default): run it on a database
+  of your own seeded with seed_bench (BENCH_VAR_DIR for its summary), never
+  on the bench's.
 
 Then, for ``bare_session``, what each middleware adds: the same request with
 that one middleware left out (a middleware that later ones need, such as the
@@ -56,6 +62,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 RESIDENT = os.environ.get("BENCH_RESIDENT", "bench_resident_00")
 CLERK = os.environ.get("BENCH_CLERK", "bench_clerk_00")
 SEARCH_WORD = os.environ.get("BENCH_SEARCH_WORD", "噪声")
+FILER = os.environ.get("BENCH_FILER", "bench_filer_00")
 GRID_WORKER = os.environ.get("BENCH_GRID_WORKER", "bench_grid_00")
 os.environ.update(server_env(DB))
 if os.environ.get("BENCH_STATIC_ROOT"):  # collected apart from the bench's own
@@ -91,9 +98,19 @@ DEPENDENTS = {
 
 def environ(path: str, cookie: str | dict = "") -> dict:
     """A GET's WSGI environ; ``cookie`` is a Cookie header, or a dict of
-    extra environ keys (the API's ``HTTP_AUTHORIZATION``)."""
+    extra environ keys (the API's ``HTTP_AUTHORIZATION``); a dict with a
+    ``body`` makes it a POST of that form (the filing)."""
     path, _, query = path.partition("?")
-    extra = cookie if isinstance(cookie, dict) else {"HTTP_COOKIE": cookie}
+    extra = dict(cookie) if isinstance(cookie, dict) else {"HTTP_COOKIE": cookie}
+    form = extra.pop("body", b"")
+    if form:
+        extra.update(
+            {
+                "REQUEST_METHOD": "POST",
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(form)),
+            }
+        )
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -106,7 +123,7 @@ def environ(path: str, cookie: str | dict = "") -> dict:
         "HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(form),
         "wsgi.errors": sys.stderr,
         "wsgi.version": (1, 0),
         "wsgi.multithread": False,
@@ -136,6 +153,24 @@ def bearer(username: str) -> dict:
 
     user = get_user_model().objects.get(username=username)
     return {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(user)}"}
+
+
+def filing_post(category: str) -> dict:
+    """bench/run.py's filing (its title and description) as bench_filer_00
+    (BENCH_FILER): the session and CSRF cookies and the form with its token,
+    as extra environ keys with the ``body``."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=FILER))
+    client.get(f"/services/{category}/file/")
+    form = {
+        "csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value,
+        "title": "3号楼楼道天花板漏水",
+        "description": "3号楼楼道天花板漏水，已经持续一段时间。",
+    }
+    return {
+        "HTTP_COOKIE": "; ".join(f"{k}={v.value}" for k, v in client.cookies.items()),
+        "body": urllib.parse.urlencode(form).encode(),
+    }
 
 
 def measure(app, path: str, cookie: str = "", repeat: int = REPEAT) -> dict:
@@ -259,6 +294,16 @@ def main() -> None:
 
         small = os.environ.get("BENCH_SMALL_CLERK") or small_unit_clerk(DB)
         cases["changelist_small_unit"] = ("/admin/cases/case/", session_cookie(small))
+    if "filing" in wanted:
+        # Each request files a case (only when BENCH_PAGES names it). Its
+        # notification task runs in this process, so the page's CPU is the
+        # request's and the task's (not Celery's own), and nothing goes to
+        # the bench's broker, whose worker reads another database.
+        from portal.celery import app as celery_app
+
+        celery_app.conf.task_always_eager = True
+        category = summary["filing_category"]
+        cases["filing"] = (f"/services/{category}/file/", filing_post(category))
     if os.environ.get("BENCH_PAGES"):
         cases = {k: v for k, v in cases.items() if k in wanted or k == "bare"}
     print(f"database {DB}, {REPEAT} requests each, load {os.getloadavg()[0]:.2f}")
