@@ -1,11 +1,15 @@
 """Reads of cases. `visible_cases` is the one answer to "which cases may this
 user see"; every list, page, download and export starts from it."""
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import Http404
 
 from portal.accounts.models import (
     DepartmentGroupObjectPermission,
+    DepartmentLink,
     DepartmentUserObjectPermission,
     User,
 )
@@ -107,6 +111,57 @@ def case_search_q(word: str) -> Q:
     return Q(BigramMatch("title", word)) | Q(InSubquery("applicant_id", names))
 
 
+def _department_grant_rows(user_pk, codenames) -> list[tuple[int, str]]:
+    """(department id, codename): every department at or below one on which
+    the user holds one of the codenames, directly or through a group. One
+    query on five small tables, names from the models.
+
+    The ORM's union of the two grant tables joined seven tables in each arm
+    (auth_group and accounts_department besides): PostgreSQL spent 1.4 ms
+    planning it against 0.06 ms running it, and the ORM ~1 ms of CPU
+    building it, on every staff request (bench_grid_00 at 100k). Here the
+    grants are united first and joined once: 0.27 ms planning."""
+    connection = connections[router.db_for_read(DepartmentLink)]
+    quote = connection.ops.quote_name
+    by_group = DepartmentGroupObjectPermission._meta
+    by_user = DepartmentUserObjectPermission._meta
+    user_groups = User._meta.get_field("groups")
+    permission = Permission._meta
+    content_type = ContentType._meta
+    link = DepartmentLink._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    placeholders = ", ".join(["%s"] * len(codenames))
+    sql = (
+        f"SELECT l.{column(link, 'descendant')}, p.{column(permission, 'codename')} "
+        f"FROM (SELECT g.{column(by_group, 'content_object')} AS department_id, "
+        f"g.{column(by_group, 'permission')} AS permission_id "
+        f"FROM {quote(by_group.db_table)} g "
+        f"JOIN {quote(user_groups.m2m_db_table())} ug "
+        f"ON ug.{quote(user_groups.m2m_reverse_name())} "
+        f"= g.{column(by_group, 'group')} "
+        f"WHERE ug.{quote(user_groups.m2m_column_name())} = %s "
+        f"UNION ALL SELECT u.{column(by_user, 'content_object')}, "
+        f"u.{column(by_user, 'permission')} "
+        f"FROM {quote(by_user.db_table)} u "
+        f"WHERE u.{column(by_user, 'user')} = %s) grants "
+        f"JOIN {quote(permission.db_table)} p "
+        f"ON p.{quote(permission.pk.column)} = grants.permission_id "
+        f"JOIN {quote(content_type.db_table)} ct "
+        f"ON ct.{quote(content_type.pk.column)} "
+        f"= p.{column(permission, 'content_type')} "
+        f"JOIN {quote(link.db_table)} l "
+        f"ON l.{column(link, 'ancestor')} = grants.department_id "
+        f"WHERE p.{column(permission, 'codename')} IN ({placeholders}) "
+        f"AND ct.{column(content_type, 'app_label')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_pk, user_pk, *sorted(codenames), "accounts"])
+        return cursor.fetchall()
+
+
 def granted_department_ids(user, codenames=VIEW_DEPARTMENT_PERMS) -> list[int]:
     """Ids of the departments whose cases the user sees (or handles, or
     leads) through a department grant: the granted ones, directly or through
@@ -127,24 +182,9 @@ def granted_department_ids(user, codenames=VIEW_DEPARTMENT_PERMS) -> list[int]:
     memo = getattr(user, "_granted_department_ids", None)
     if memo is None or not set(codenames) <= memo.keys():
         asked = {*DEPARTMENT_PERMS, *codenames}
-        rows = [
-            model.objects.filter(
-                permission__codename__in=asked,
-                permission__content_type__app_label="accounts",
-                **lookup,
-            ).values_list(
-                "content_object__descendant_links__descendant_id",
-                "permission__codename",
-            )
-            for model, lookup in (
-                (DepartmentGroupObjectPermission, {"group__user": user}),
-                (DepartmentUserObjectPermission, {"user": user}),
-            )
-        ]
         memo = {codename: set() for codename in asked}
-        for department_id, codename in rows[0].union(rows[1], all=True):
-            if department_id is not None:
-                memo[codename].add(department_id)
+        for department_id, codename in _department_grant_rows(user.pk, asked):
+            memo[codename].add(department_id)
         user._granted_department_ids = memo
     return sorted(set().union(*(memo[codename] for codename in codenames)))
 
