@@ -198,13 +198,19 @@ def _department_grant(user, codenames) -> Q:
 def _case_grant(user, codenames) -> Q:
     """Cases with a per-case exception grant to the user or one of their
     groups (transfers, co-handling, named people): about 1 % of cases."""
+    to_user, to_groups = _case_grant_arms(user, codenames)
+    return to_user | to_groups
+
+
+def _case_grant_arms(user, codenames) -> tuple[Q, Q]:
+    """_case_grant's two parts: grants to the user, grants to their groups."""
     to_user = CaseUserObjectPermission.objects.filter(
         user=user, permission__codename__in=codenames
     ).values("content_object_id")
     to_groups = CaseGroupObjectPermission.objects.filter(
         group__user=user, permission__codename__in=codenames
     ).values("content_object_id")
-    return Q(InSubquery("pk", to_user)) | Q(InSubquery("pk", to_groups))
+    return Q(InSubquery("pk", to_user)), Q(InSubquery("pk", to_groups))
 
 
 def sees_all_cases(user) -> bool:
@@ -251,6 +257,32 @@ def department_visible_cases(user) -> QuerySet[Case] | None:
     if sees_all_cases(user):
         return None
     return Case.objects.filter(_department_grant(user, VIEW_DEPARTMENT_PERMS))
+
+
+def visible_case_arms(user) -> tuple[list[Q], list[Q]] | None:
+    """visible_cases(user) as conditions whose union is exactly its rows,
+    each one an index can read newest first: one per department under a
+    grant ((department_id, submitted_at) index), then the others: the
+    user's own as applicant and as submitter, the per-case grants to the
+    user and to their groups. None where visible_cases is not such a union
+    (residents, the committee, superusers, anonymous).
+
+    A list ordered newest first reads each arm's first N rows and merges
+    them, instead of collecting every visible row and sorting it: an OR of
+    arms cannot be read in order from any one index."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return None
+    if sees_all_cases(user):
+        return None
+    departments = granted_department_ids(user, VIEW_DEPARTMENT_PERMS)
+    return (
+        [Q(department_id=department_id) for department_id in departments],
+        [
+            Q(applicant=user),
+            Q(submitter=user),
+            *_case_grant_arms(user, VIEW_CASE_PERMS),
+        ],
+    )
 
 
 def staff_visible_cases(user) -> QuerySet[Case]:
@@ -358,5 +390,6 @@ __all__ = [
     "public_timeline",
     "sees_all_cases",
     "staff_visible_cases",
+    "visible_case_arms",
     "visible_cases",
 ]
