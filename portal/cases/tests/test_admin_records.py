@@ -219,3 +219,54 @@ def test_text_html_is_linebreaksbr(text):
     from portal.cases.admin_records import text_html
 
     assert text_html(text) == linebreaksbr(text)
+
+
+def _page_body(html: str) -> str:
+    """The page without the template's indentation and the per-response
+    CSRF token."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html)
+
+
+def test_history_page_is_simple_historys_view(busy_case, people):
+    """CaseAdmin.history_view reads the case once; the page is what
+    simple-history's own view (after our visibility check) drew."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from simple_history.admin import SimpleHistoryAdmin
+
+    model_admin = admin.site._registry[Case]
+    url = reverse("admin:cases_case_history", args=[busy_case.pk])
+
+    def draw(view):
+        request = RequestFactory().get(url)
+        # A fresh user object: nothing the other view read is kept on it.
+        request.user = get_user_model().objects.get(pk=people["clerk"].pk)
+        with CaptureQueriesContext(connection) as queries:
+            response = view(model_admin, request, str(busy_case.pk))
+        return _page_body(response.content.decode()), len(queries)
+
+    def simple_historys(self, request, object_id):
+        self._visible_or_404(request, object_id)
+        return SimpleHistoryAdmin.history_view(self, request, object_id)
+
+    # simple-history's view asks ContentType for the user model: cached per
+    # process, so warmed here for a count of each view's own queries.
+    ContentType.objects.get_for_model(get_user_model())
+    drawn, ours = draw(type(model_admin).history_view)
+    expected, theirs = draw(simple_historys)
+    assert drawn == expected
+    assert 'id="change-history"' in drawn
+    assert ours == theirs - 1  # the case is read once, not twice
+
+
+def test_history_page_of_an_invisible_or_unknown_case_is_404(client, busy_case, people):
+    from portal.audit.models import AuditRecord
+
+    client.force_login(people["other_clerk"])
+    refused = AuditRecord.objects.count()
+    for pk in (busy_case.pk, 987654, "x"):
+        url = reverse("admin:cases_case_history", args=[pk])
+        assert client.get(url).status_code == 404
+    assert AuditRecord.objects.count() == refused + 3
