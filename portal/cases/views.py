@@ -32,7 +32,7 @@ from portal.cases.selectors import (
     public_timeline,
     sees_all_cases,
 )
-from portal.cases.site_rows import case_rows_html, shown_time
+from portal.cases.site_rows import TIMELINE_COLUMNS, case_rows_html, timeline_html
 
 PAGE_SIZE = 20
 
@@ -52,9 +52,6 @@ DONE = {
 }
 
 S = CaseStatus
-
-
-EVENT_KIND_LABELS = dict(CaseEvent.Kind.choices)
 
 
 def _page_number(value) -> int | None:
@@ -151,15 +148,13 @@ def _material_request(case: Case, timeline: list[CaseEvent]):
 
 def _render_detail(request, case: Case, failed_form=None):
     internal = policies.can_view_internal(request.user, case)
-    # The page names no actor: the entries are read without their users.
+    # The page names no actor: the entries are read without their users,
+    # and only the columns an entry shows (not the data JSON).
     timeline = list(
-        (full_timeline(case) if internal else public_timeline(case)).select_related(
-            None
-        )
+        (full_timeline(case) if internal else public_timeline(case))
+        .select_related(None)
+        .only(*TIMELINE_COLUMNS)
     )
-    for event in timeline:
-        event.kind_label = EVENT_KIND_LABELS.get(event.kind, event.kind)
-        event.time_iso, event.time_text = shown_time(event.created_at)
     attachments = case.attachments.all()
     if not internal:
         attachments = attachments.filter(is_internal=False)
@@ -174,6 +169,7 @@ def _render_detail(request, case: Case, failed_form=None):
         {
             "case": case,
             "timeline": timeline,
+            "timeline_html": timeline_html(timeline, internal=internal),
             "attachments": attachments,
             "internal": internal,
             "material_request": _material_request(case, timeline),

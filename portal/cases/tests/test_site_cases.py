@@ -209,6 +209,24 @@ def test_staff_of_the_department_see_the_internal_entries(client, accepted, peop
     assert response.context["forms"] == {}
 
 
+def test_timeline_entries_are_escaped_with_their_line_breaks(
+    owner_client, client, resolved, people
+):
+    # The entries are drawn in Python (portal.cases.site_rows.timeline_html).
+    workflow.dispute_case(
+        case=resolved, actor=people["owner"], reason="<b>没修好</b>\n第二行"
+    )
+    html = page(owner_client.get(detail(resolved)))
+    assert "<b>没修好</b>" not in html
+    assert "<div>&lt;b&gt;没修好&lt;/b&gt;<br>第二行</div>" in html
+    assert 'class="internal"' not in html
+    client.force_login(people["clerk"])
+    workflow.assign_case(
+        case=fresh(resolved), actor=people["clerk"], assignee=people["clerk2"]
+    )
+    assert '<li class="internal">' in page(client.get(detail(resolved)))
+
+
 @pytest.mark.parametrize("who", ["other_resident", "other_clerk"])
 def test_detail_is_404_for_others(client, submitted, people, who):
     client.force_login(people[who])
