@@ -151,17 +151,23 @@ def history_related_objects(pairs) -> dict:
     }
 
 
-def case_field_changes(older, newer, fields=None, related=None) -> list[dict]:
+def case_field_changes(
+    older, newer, fields=None, related=None, labels=None
+) -> list[dict]:
     """What changed from one history row of a case to the next, over the
     fields portal.cases.history diffs (the workflow's fields included, which
-    simple-history's own diff_against leaves out as editable=False)."""
+    simple-history's own diff_against leaves out as editable=False). labels:
+    the fields' names as shown, by field, where a page has worked them out
+    once."""
     if fields is None:
         fields = changed_fields(older, newer, diffed_fields())
     if related is None:
         related = history_related_objects([(older, newer, fields)])
+    if labels is None:
+        labels = {}
     return [
         {
-            "field": capfirst(field.verbose_name),
+            "field": labels.get(field) or capfirst(field.verbose_name),
             "old": _history_value(older, field, related),
             "new": _history_value(newer, field, related),
         }
@@ -615,8 +621,12 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # The acting user of each row is shown; the other relations only
         # where they change (history_related_objects), so they are not joined.
-        return history_manager.filter(**{pk_name: object_id}).select_related(
-            "history_user"
+        # The acting user by name only (0.3 of the 42 rows' ~3.8 ms of CPU).
+        names = [field.name for field in history_manager.model._meta.concrete_fields]
+        return (
+            history_manager.filter(**{pk_name: object_id})
+            .select_related("history_user")
+            .only(*names, "history_user__username", "history_user__real_name")
         )
 
     def set_history_delta_changes(
@@ -629,9 +639,11 @@ class CaseAdmin(SimpleHistoryAdmin):
             for newer, older in zip(records, records[1:], strict=False)
         ]
         related = history_related_objects(pairs)
+        # Each field's name translated once a page, not once per change.
+        labels = {field: str(capfirst(field.verbose_name)) for field in fields}
         for older, newer, changed in pairs:
             newer.history_delta_changes = case_field_changes(
-                older, newer, changed, related
+                older, newer, changed, related, labels
             )
 
     def revert_disabled(self, request, obj=None):
