@@ -13,7 +13,12 @@ from grid.models import Grid, GridEvent, GridMember
 from portal.audit import services as audit
 from portal.cases.keyset import RowsBefore
 from portal.cases.models import Case, CaseKind, CaseStatus
-from portal.cases.selectors import full_timeline, public_timeline, visible_cases
+from portal.cases.selectors import (
+    CASE_ROW_COLUMNS,
+    full_timeline,
+    public_timeline,
+    visible_cases,
+)
 from portal.cases.warnings import colour_of, with_warning_colour
 
 
@@ -53,15 +58,7 @@ def _event_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
 # What a list row shows (grid.api.outputs.EventRowOutput): no descriptions,
 # service guides or grid boundaries; the colour's thresholds.
 EVENT_ROW_COLUMNS = (
-    "id",
-    "tracking_number",
-    "title",
-    "status",
-    "stage",
-    "stage_due_at",
-    "stage_yellow_at",
-    "stage_orange_at",
-    "submitted_at",
+    *CASE_ROW_COLUMNS,
     "category__code",
     "category__name",
     "department__code",

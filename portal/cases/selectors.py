@@ -320,10 +320,10 @@ def leadable_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(_department_grant(user, LEAD_DEPARTMENT_PERMS))
 
 
-# What a row of the resident's list shows (portal.cases.site_rows): no
-# descriptions, details, replies or service guides are read for a list; the
-# stage's thresholds give the row's colour.
-LIST_COLUMNS = (
+# What every list row of cases shows, first, in this order (rows are read
+# as tuples): no descriptions, details, replies or service guides; the
+# stage's thresholds give the row's colour (warnings.colour_of).
+CASE_ROW_COLUMNS = (
     "id",
     "tracking_number",
     "title",
@@ -333,9 +333,9 @@ LIST_COLUMNS = (
     "stage_yellow_at",
     "stage_orange_at",
     "submitted_at",
-    "category__name",
-    "department__name",
 )
+# A row of the resident's list (portal.cases.site_rows).
+LIST_COLUMNS = (*CASE_ROW_COLUMNS, "category__name", "department__name")
 
 
 def case_list_for_user(user) -> QuerySet:
@@ -378,6 +378,7 @@ def categories_for_catalogue() -> QuerySet[ServiceCategory]:
 
 
 __all__ = [
+    "CASE_ROW_COLUMNS",
     "case_search_q",
     "case_get_for_user",
     "case_list_for_user",
