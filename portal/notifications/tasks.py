@@ -19,15 +19,7 @@ from portal.notifications.recipients import RECIPIENT_FIELDS
 # filing instead of 4.0 (100k, interleaved, 4 rounds of 60). A template that
 # reads another field of the case costs a query, never a wrong text.
 EVENT_FIELDS = (
-    "kind",
-    "actor",
-    "is_public",
-    "message",
-    "internal_note",
-    "data",
-    "from_status",
-    "to_status",
-    "created_at",
+    *(f.name for f in CaseEvent._meta.concrete_fields if not f.primary_key),
     "case__tracking_number",
     "case__title",
     "case__stage_due_at",

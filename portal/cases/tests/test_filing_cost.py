@@ -100,24 +100,22 @@ def _rows(case):
     }
 
 
+def _submit(category, resident):
+    return workflow.submit_case(
+        category=category,
+        submitter=resident,
+        title="三楼楼道漏水",
+        description="天花板漏水一周。",
+        details={},
+    )
+
+
 def test_filing_writes_the_rows_the_orm_writes(people, category, monkeypatch):
     frozen = timezone.make_aware(datetime.datetime(2026, 9, 29, 10, 0))
     with time_machine.travel(frozen, tick=False):
-        fast = workflow.submit_case(
-            category=category,
-            submitter=people["owner"],
-            title="三楼楼道漏水",
-            description="天花板漏水一周。",
-            details={},
-        )
+        fast = _submit(category, people["owner"])
         monkeypatch.setattr(intake, "_insert_new", _orm_insert)
-        orm = workflow.submit_case(
-            category=category,
-            submitter=people["owner"],
-            title="三楼楼道漏水",
-            description="天花板漏水一周。",
-            details={},
-        )
+        orm = _submit(category, people["owner"])
     fast.refresh_from_db()
     orm.refresh_from_db()
     assert _rows(fast) == _rows(orm)
