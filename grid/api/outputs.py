@@ -106,8 +106,9 @@ class EventRowOutput(serializers.Serializer):
         """What every row is formatted with, looked up once per list: the
         current time zone (DateTimeField's), the coordinates' quanta
         (DecimalField's decimal places) and the status labels met so far."""
+        declared = self._declared_fields  # self.fields deep-copies them all
         quanta = {
-            name: Decimal(1).scaleb(-self.fields[name].decimal_places)
+            name: Decimal(1).scaleb(-declared[name].decimal_places)
             for name in ("latitude", "longitude")
         }
         return timezone.get_current_timezone(), quanta, {}

@@ -168,6 +168,33 @@ def test_my_events_status_filter(as_user, people, grids, category):
     assert "status" in bad.json()["extra"]["fields"]
 
 
+def test_my_events_cover_each_active_grid_of_the_member(
+    as_user, people, grids, category
+):
+    """A member of two grids sees both grids' events, newest first; a grid
+    that is closed down (inactive) leaves the list, and a member of closed
+    grids only is refused like a non-member."""
+    from grid.models import GridMember
+    from grid.selectors import member_grid_ids
+
+    GridMember.objects.create(
+        grid=grids["a2"], user=people["worker"], role=GridMember.Role.WORKER
+    )
+    in_a = report(people["worker"], grids["a"], category)
+    in_a2 = report(people["worker"], grids["a2"], category)
+    client = as_user(people["worker"])
+    assert member_grid_ids(people["worker"]) == sorted([grids["a"].pk, grids["a2"].pk])
+    body = client.get(url("my-events")).json()
+    assert [row["id"] for row in body["results"]] == [in_a2.case_id, in_a.case_id]
+    grids["a2"].is_active = False
+    grids["a2"].save(update_fields=["is_active"])
+    assert member_grid_ids(people["worker"]) == [grids["a"].pk]
+    body = client.get(url("my-events")).json()
+    assert [row["id"] for row in body["results"]] == [in_a.case_id]
+    response = as_user(people["worker_a2"]).get(url("my-events"))
+    assert response.status_code == 403
+
+
 def test_my_events_refused_to_a_resident(as_user, people, event):
     response = as_user(people["resident"]).get(url("my-events"))
     assert response.status_code == 403
