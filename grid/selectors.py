@@ -86,48 +86,29 @@ class EventRow(SimpleNamespace):
 
 
 def _event_row(values: tuple, now) -> EventRow:
-    (
-        pk,
-        tracking_number,
-        title,
-        status,
-        stage,
-        stage_due_at,
-        stage_yellow_at,
-        stage_orange_at,
-        submitted_at,
-        category_code,
-        category_name,
-        department_code,
-        department_name,
-        department_kind,
-        latitude,
-        longitude,
-        grid_id,
-        grid_code,
-        grid_name,
-    ) = values
-    row = EventRow(
-        id=pk,
-        pk=pk,
-        tracking_number=tracking_number,
-        title=title,
-        status=status,
-        stage=stage,
-        stage_due_at=stage_due_at,
-        stage_yellow_at=stage_yellow_at,
-        stage_orange_at=stage_orange_at,
-        submitted_at=submitted_at,
-        category=SimpleNamespace(code=category_code, name=category_name),
-        department=SimpleNamespace(
-            code=department_code, name=department_name, kind=department_kind
-        ),
-        grid_event=SimpleNamespace(
-            latitude=latitude,
-            longitude=longitude,
-            grid=None
-            if grid_id is None
-            else SimpleNamespace(id=grid_id, code=grid_code, name=grid_name),
+    """A row from a values_list tuple of EVENT_ROW_COLUMNS: the case's own
+    columns under their names, the related ones nested as on a Case."""
+    value = dict(zip(EVENT_ROW_COLUMNS, values, strict=True))
+    row = EventRow(**{name: value[name] for name in CASE_ROW_COLUMNS})
+    row.pk = row.id
+    row.category = SimpleNamespace(
+        code=value["category__code"], name=value["category__name"]
+    )
+    row.department = SimpleNamespace(
+        code=value["department__code"],
+        name=value["department__name"],
+        kind=value["department__kind"],
+    )
+    grid_id = value["grid_event__grid_id"]
+    row.grid_event = SimpleNamespace(
+        latitude=value["grid_event__latitude"],
+        longitude=value["grid_event__longitude"],
+        grid=None
+        if grid_id is None
+        else SimpleNamespace(
+            id=grid_id,
+            code=value["grid_event__grid__code"],
+            name=value["grid_event__grid__name"],
         ),
     )
     # From the row's thresholds, as the resident's list does: the SQL
