@@ -3,9 +3,12 @@ exactly what Django's own result_list draws: the checkbox for the actions, the
 link to the case (keeping the list's filters), every column's value, empty
 values, labels and times, the cell classes."""
 
+import re
+
 import pytest
 from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.urls import reverse
+from django.utils import translation
 
 from portal.cases import workflow
 from portal.cases.templatetags.case_admin_list import RowPlan
@@ -73,3 +76,34 @@ def test_list_keeps_what_the_clerk_sees(client, varied_cases, people):
     assert str(people["clerk2"]) in body  # the assignee
     assert 'id="changelist-filter"' in body
     assert 'name="action"' in body  # the bulk actions
+
+
+def _markup(html: str) -> str:
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html).strip()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_results_table_is_djangos(client, varied_cases, people, language):
+    """The whole table (headers with their sorting links and titles, hidden
+    fields, rows) is what Django's result_list and its template drew."""
+    from django.contrib.admin.templatetags.admin_list import result_list
+    from django.template.loader import render_to_string
+
+    from portal.cases.templatetags.case_admin_list import (
+        SORT_PRIORITY,
+        case_result_list,
+    )
+
+    client.force_login(people["clerk"])
+    with translation.override(language):
+        response = client.get(CHANGELIST, {"o": "3.-2"})
+        cl = response.context["cl"]
+        django = render_to_string("admin/change_list_results.html", result_list(cl))
+        ours = render_to_string(
+            "admin/cases/case/change_list_results.html", case_result_list(cl)
+        )
+        priority = translation.gettext(SORT_PRIORITY)
+    assert _markup(ours) == _markup(django)
+    assert 'class="sortpriority"' in ours
+    assert priority % {"priority_number": 2} in ours
