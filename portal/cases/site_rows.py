@@ -10,6 +10,7 @@ HTML is the template's: the same elements, classes, links and times
 """
 
 import datetime
+import html
 from collections import namedtuple
 
 from django.template.defaultfilters import linebreaksbr
@@ -59,51 +60,53 @@ def shown_time(value: datetime.datetime | None) -> tuple[str, str]:
     return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
 
 
+def _label_html(labels: dict, memo: dict, value) -> str:
+    """A choice's label (translated, escaped), worked out once per value and
+    page: each label is a lazy translation, and gettext plus escape per row
+    cost ~0.3 ms of the list's rows."""
+    if value not in memo:
+        memo[value] = html.escape(str(labels.get(value, value)))
+    return memo[value]
+
+
 def case_rows_html(rows, now: datetime.datetime) -> SafeString:
     """The list items of the rows (case_list_for_user's), newest first as
-    given. Every value from the database is escaped; the labels are the
-    choices' (translated), escaped too."""
+    given. Every value from the database is escaped (html.escape, as
+    Django's escape does, without its lazy-string wrapper per call); the
+    labels are the choices' (translated), escaped too."""
     detail = reverse("cases:detail", args=[0]).removesuffix("0/")
-    stage_word, due_word = escape(gettext("Stage")), escape(gettext("Due"))
-    html = []
+    stage_word = html.escape(gettext("Stage"))
+    due_word = html.escape(gettext("Due"))
+    statuses, stages, colours = {}, {}, {}
+    parts = []
     for values in rows:
         row = ListRow._make(values)
         colour = colour_of(row, now)
         stage = ""
         if row.stage:
-            label = STAGE_LABELS.get(row.stage, row.stage)
-            stage = STAGE.format(word=stage_word, label=escape(label))
+            label = _label_html(STAGE_LABELS, stages, row.stage)
+            stage = STAGE.format(word=stage_word, label=label)
         due = ""
         if row.stage_due_at is not None:
             iso, text = shown_time(row.stage_due_at)
             due = DUE.format(word=due_word, iso=iso, text=text)
-        html.append(
+        parts.append(
             ROW.format(
                 colour=colour,
                 url=f"{detail}{row.id}/",
-                tracking_number=escape(row.tracking_number),
-                title=escape(row.title),
-                category=escape(row.category_name),
-                department=escape(row.department_name),
-                status=escape(STATUS_LABELS.get(row.status, row.status)),
+                tracking_number=html.escape(row.tracking_number),
+                title=html.escape(row.title),
+                category=html.escape(row.category_name),
+                department=html.escape(row.department_name),
+                status=_label_html(STATUS_LABELS, statuses, row.status),
                 stage=stage,
                 due=due,
-                warning=escape(COLOUR_LABELS[colour]),
+                warning=_label_html(COLOUR_LABELS, colours, colour),
             )
         )
-    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
-# What a timeline entry on the case page shows (the page names no actor),
-# and its case (the case's related manager sets it on each entry).
-TIMELINE_COLUMNS = (
-    "case",
-    "kind",
-    "is_public",
-    "message",
-    "internal_note",
-    "created_at",
-)
 ENTRY = (
     "  <li{internal}>\n"
     '    <time datetime="{iso}">{text}</time>\n'

@@ -26,13 +26,13 @@ from portal.cases.forms import ACTION_FORMS, FIELD_FOR_CODE, show_workflow_error
 from portal.cases.history import case_history_rows
 from portal.cases.models import Case, CaseEvent, CaseStatus
 from portal.cases.selectors import (
+    case_files,
     case_get_for_user,
     case_list_for_user,
-    full_timeline,
-    public_timeline,
+    case_timeline,
     sees_all_cases,
 )
-from portal.cases.site_rows import TIMELINE_COLUMNS, case_rows_html, timeline_html
+from portal.cases.site_rows import case_rows_html, timeline_html
 
 PAGE_SIZE = 20
 
@@ -148,16 +148,8 @@ def _material_request(case: Case, timeline: list[CaseEvent]):
 
 def _render_detail(request, case: Case, failed_form=None):
     internal = policies.can_view_internal(request.user, case)
-    # The page names no actor: the entries are read without their users,
-    # and only the columns an entry shows (not the data JSON).
-    timeline = list(
-        (full_timeline(case) if internal else public_timeline(case))
-        .select_related(None)
-        .only(*TIMELINE_COLUMNS)
-    )
-    attachments = case.attachments.all()
-    if not internal:
-        attachments = attachments.filter(is_internal=False)
+    timeline = case_timeline(case, internal=internal)
+    attachments = case_files(case, internal=internal)
     actions = applicant_actions(case, request.user)
     forms = {action: ACTION_FORMS[action](case=case) for action in actions}
     if failed_form is not None and failed_form.action in forms:

@@ -139,9 +139,7 @@ def test_my_matters_rows_escape_what_residents_typed(owner_client, category, peo
     assert "&lt;b&gt;类&lt;/b&gt;" in html
 
 
-def test_staff_list_their_units_matters_through_the_paginator(
-    client, category, people
-):
+def test_staff_list_their_units_matters_through_the_paginator(client, category, people):
     # Staff take Paginator's separate count (no window), with the same rows.
     for i in range(PAGE_SIZE + 1):
         file_case(category, people["owner"], title=f"事{i}")
@@ -225,6 +223,61 @@ def test_timeline_entries_are_escaped_with_their_line_breaks(
         case=fresh(resolved), actor=people["clerk"], assignee=people["clerk2"]
     )
     assert '<li class="internal">' in page(client.get(detail(resolved)))
+
+
+def test_case_page_reads_the_same_timeline_and_files_as_the_querysets(
+    owner_client, client, accepted, people
+):
+    # case_timeline and case_files are plain SQL; the querysets are the
+    # definition (public entries and files for the applicant, all for staff).
+    from portal.cases.attachments import check_upload, store_attachment
+    from portal.cases.selectors import (
+        case_files,
+        case_timeline,
+        full_timeline,
+        public_timeline,
+    )
+
+    upload = pdf_upload("内部意见.pdf")
+    content_type, sha = check_upload(upload)
+    internal_file = store_attachment(
+        case=accepted,
+        upload=upload,
+        content_type=content_type,
+        sha256=sha,
+        uploaded_by=people["clerk"],
+        is_internal=True,
+    )
+    workflow.assign_case(
+        case=accepted, actor=people["clerk"], assignee=people["clerk2"]
+    )
+    for internal, events in ((False, public_timeline), (True, full_timeline)):
+        rows = case_timeline(accepted, internal=internal)
+        expected = list(events(accepted))
+        assert [e.pk for e in rows] == [e.pk for e in expected]
+        assert [
+            (e.kind, e.is_public, e.message, e.internal_note, e.created_at)
+            for e in rows
+        ] == [
+            (e.kind, e.is_public, e.message, e.internal_note, e.created_at)
+            for e in expected
+        ]
+        files = accepted.attachments.all()
+        if not internal:
+            files = files.filter(is_internal=False)
+        read = case_files(accepted, internal=internal)
+        assert [
+            (f.pk, f.original_name, f.size, f.get_absolute_url()) for f in read
+        ] == [(f.pk, f.original_name, f.size, f.get_absolute_url()) for f in files]
+    assert len(case_timeline(accepted, internal=True)) > len(
+        case_timeline(accepted, internal=False)
+    )
+    assert internal_file.pk not in [f.pk for f in case_files(accepted, internal=False)]
+    assert internal_file.pk in [f.pk for f in case_files(accepted, internal=True)]
+    html = page(owner_client.get(detail(accepted)))
+    assert "身份证.pdf" in html and "内部意见.pdf" not in html
+    client.force_login(people["clerk"])
+    assert "内部意见.pdf" in page(client.get(detail(accepted)))
 
 
 @pytest.mark.parametrize("who", ["other_resident", "other_clerk"])
