@@ -13,6 +13,7 @@ database time per request for:
   summary's ``resident_case_id``, the page bench/run.py measures),
 - the clerk's admin pages (bench_clerk_00, second factor passed):
   ``changelist`` (/admin/cases/case/), ``changelist_search`` (``?q=噪声``),
+  ``changelist_overdue`` (``?colour=red``),
   ``case_page`` and ``case_history`` (the 42-event case's change and
   history pages; its id from the seed summary, ``long_case_id``),
 - ``changelist_small_unit``: the changelist of a clerk of the unit with the
@@ -284,6 +285,7 @@ def main() -> None:
         "resident_case": (f"/cases/{summary['resident_case_id']}/", cookie),
         "changelist": ("/admin/cases/case/", clerk),
         "changelist_search": (f"/admin/cases/case/?q={word}", clerk),
+        "changelist_overdue": ("/admin/cases/case/?colour=red", clerk),
         "case_page": (f"/admin/cases/case/{long_case}/change/", clerk),
         "case_history": (f"/admin/cases/case/{long_case}/history/", clerk),
         "api_events": ("/api/v1/events/", bearer(GRID_WORKER)),
