@@ -101,6 +101,13 @@ class HasBigrams(Func):
         )
 
 
+def applicant_name_q(word: str) -> Q:
+    """Cases whose applicant's name holds the word (the names looked up
+    first through their bigram index, then the applicants' cases)."""
+    names = User.objects.filter(BigramMatch("real_name", word)).values("pk")
+    return Q(InSubquery("applicant_id", names))
+
+
 def search_word_q(word: str) -> Q:
     """Cases whose title holds the word, or whose applicant's name does: the
     rows of portal.cases.selectors.case_search_q, written so that PostgreSQL
@@ -114,11 +121,57 @@ def search_word_q(word: str) -> Q:
     N) AND (B OR N)``, the same rows (A AND B OR N), the first part is the
     index's own condition, which the bitmap scan does not check again, and
     only the cheap ``LIKE`` of the second is checked per row."""
-    names = User.objects.filter(BigramMatch("real_name", word)).values("pk")
-    by_name = Q(InSubquery("applicant_id", names))
+    by_name = applicant_name_q(word)
     return (Q(HasBigrams("title", word)) | by_name) & (
         Q(title__icontains=word) | by_name
     )
+
+
+class HasUnitBigrams(Func):
+    """``yiwang_unit_bigrams(department_id, title) @> yiwang_unit_bigrams(unit,
+    word)``: a case of that department whose title holds the word's bigrams,
+    the condition the department-keyed bigram index answers (migration
+    cases/0008); elsewhere the department alone (the LIKE beside it checks
+    the word)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, unit: int, word: str):
+        self.unit, self.word = unit, word
+        super().__init__(F("department_id"), F("title"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        department_sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{department_sql} = %s", (*params, self.unit)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        department, title = self.get_source_expressions()
+        department_sql, department_params = compiler.compile(department)
+        title_sql, title_params = compiler.compile(title)
+        return (
+            f"yiwang_unit_bigrams({department_sql}, {title_sql})"
+            " @> yiwang_unit_bigrams(%s, %s)",
+            (*department_params, *title_params, self.unit, self.word),
+        )
+
+
+def units_search_word_q(units: list[int], word: str) -> Q:
+    """The cases of these departments among those search_word_q finds,
+    with the title's bigrams looked up per department (HasUnitBigrams), for
+    a query whose HasBigrams is switched off (without_bigram_index): ANDed
+    with search_word_q's LIKE, exactly ``department IN units AND
+    search_word_q(word)``.
+
+    A word rare in the clerk's units but common in the district (漏水: in
+    134,993 titles at 10M cases, 2 of them in bench_clerk_19's 13 units)
+    was found by ANDing the title index's rows with a bitmap of the units'
+    953,674 rows (156 ms); each unit's own index keys hold its few hits
+    (1.2 ms)."""
+    in_units = functools.reduce(
+        operator.or_, [Q(HasUnitBigrams(unit, word)) for unit in units]
+    )
+    return in_units | (Q(department_id__in=units) & applicant_name_q(word))
 
 
 def without_bigram_index(queryset):
@@ -146,6 +199,16 @@ def without_bigram_index(queryset):
 # most this walk plus the bigram index's few hits.
 SEARCH_WALK_BUDGET = 10_000
 
+# The most departments whose hits a search reads unit by unit from the
+# department-keyed title index (CaseChangeList.searched_by_units). A bureau
+# with its stations or a street with its communities is a dozen or two; a
+# grant on the whole district's 250 units planned 9.2 ms for their OR alone
+# (0.7 ms with the title index), and where the units hold most of the table
+# the title index alone reads no more (漏水 at 10M: 2.1 s unit by unit, 1.2 s
+# by the title index, both reading 118,833 heap blocks; the walk finds a
+# common word's page first).
+UNITS_SEARCH_MAX = 50
+
 # Earlier than any submission: the walk's bound when fewer rows than the
 # budget are left (the walk then covers them all).
 BEFORE_ANY_CASE = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
@@ -162,7 +225,9 @@ def sorted_newest_first(queryset):
     return queryset.order_by(Coalesce("submitted_at", "submitted_at").desc(), "-pk")
 
 
-def walked_search_ids(ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET):
+def walked_search_ids(
+    ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET, rest=None
+):
     """The first ``limit`` ids of a search's rows (``ids``: visible, filtered,
     searched, before the cursor), newest first, as one SQL subquery that
     reads neither all the hits nor all the visible rows.
@@ -175,7 +240,9 @@ def walked_search_ids(ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET)
     collected through the bigram index and sorted; a rare word has few of
     them. The first ``limit`` of both are the page. PostgreSQL runs the
     second part under a one-time filter, i.e. not at all when the walk
-    found the page.
+    found the page. ``rest``, a RawSQL of ids newest first, replaces that
+    second part (CaseChangeList.searched_by_units: the hits of each arm of
+    the visibility).
 
     Before (round 4, 10M cases, busiest unit, ?q=噪声): the capped count
     ANDed the bigram index's 538,439 titles with the unit's 693,170 rows,
@@ -195,7 +262,6 @@ def walked_search_ids(ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET)
     # the unit) PostgreSQL ANDs the bigram and unit bitmaps: ?q=漏水 in the
     # busiest unit at 10M, 4 hits among 126,694 titles, read every title's
     # heap row with the bound (118,538 buffers, 2.2 s).
-    rest = sorted_newest_first(ids)
     connection_ = connections[ids.db]
 
     def compiled(queryset):
@@ -203,7 +269,10 @@ def walked_search_ids(ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET)
         return query.get_compiler(connection=connection_).as_sql()
 
     walk_sql, walk_params = compiled(walk)
-    rest_sql, rest_params = compiled(rest)
+    if rest is None:
+        rest_sql, rest_params = compiled(sorted_newest_first(ids))
+    else:
+        rest_sql, rest_params = rest.sql, rest.params
     return RawSQL(
         f"WITH walk AS MATERIALIZED ({walk_sql}) SELECT * FROM walk UNION ALL"
         f" SELECT * FROM ({rest_sql}) rest WHERE (SELECT COUNT(*) FROM walk) < %s",
@@ -211,7 +280,7 @@ def walked_search_ids(ids, cursor, limit: int, budget: int = SEARCH_WALK_BUDGET)
     )
 
 
-def newest_of_arms(ids, arms: list[Q], start: int, limit: int):
+def newest_of_arms(ids, arms: list[Q], start: int, limit: int, order=newest_first):
     """Ids ``start`` to ``start + limit`` of ``ids`` (the visible, filtered
     rows before the cursor) newest first, as one SQL subquery that reads
     each arm's first ``start + limit`` rows (``arms``: conditions whose
@@ -222,11 +291,12 @@ def newest_of_arms(ids, arms: list[Q], start: int, limit: int):
     arms share (a clerk's own matter in their department). The whole OR
     cannot be read in order from an index: it was collected by bitmap and
     sorted, every row of the unit (the smallest unit's 10,467 at 10M cases,
-    282 ms p95 in round 4)."""
+    282 ms p95 in round 4). ``order=sorted_newest_first`` has each arm's
+    rows collected and sorted instead (a search's hits, found by index)."""
     connection_ = connections[ids.db]
     parts, params = [], []
     for arm in arms:
-        arm_ids = newest_first(ids.filter(arm)).values("pk", "submitted_at")
+        arm_ids = order(ids.filter(arm)).values("pk", "submitted_at")
         query = arm_ids[: start + limit].query
         sql, arm_params = query.get_compiler(connection=connection_).as_sql()
         parts.append(f"({sql})")
@@ -573,8 +643,11 @@ class CaseChangeList(ChangeList):
         ids = self.queryset
         if self.cursor:
             ids = ids.filter(RowBefore(*self.cursor))
+        by_units = self.searched_by_units(request, per_page + 1)
         if self.search_walk_pays():
-            page = walked_search_ids(ids, self.cursor, per_page + 1)
+            page = walked_search_ids(ids, self.cursor, per_page + 1, rest=by_units)
+        elif by_units is not None:
+            page = by_units
         else:
             page = sorted_newest_first(ids).values("pk")[: per_page + 1]
         rows = list(self.rows(page)[: per_page + 1])
@@ -593,6 +666,40 @@ class CaseChangeList(ChangeList):
         # No page numbers and no "show all" for a search: only "Next page".
         self.can_show_all = False
         self.multi_page = False
+
+    def searched_by_units(self, request, limit: int):
+        """The search's first ``limit`` hits newest first, read arm by arm of
+        the visibility (newest_of_arms, each arm's hits collected and
+        sorted): the hits in the departments under a grant through the
+        department-keyed title index (units_search_word_q), the hits among
+        the user's own and per-case grants (a few hundred rows) by their
+        LIKE alone. None where the visibility has no department arm or more
+        than UNITS_SEARCH_MAX, or the database no such index (not
+        PostgreSQL), or the search is a tracking number (one indexed row):
+        then the hits are read as one."""
+        from portal.cases.admin import TRACKING_NUMBER  # admin imports this module
+
+        words = self.query.split()
+        if not words or TRACKING_NUMBER.match(self.query.strip()):
+            return None
+        if connections[self.queryset.db].vendor != "postgresql":
+            return None
+        arms = visible_case_arms(request.user)
+        if arms is None or not arms[0] or len(arms[0]) > UNITS_SEARCH_MAX:
+            return None
+        units = granted_department_ids(request.user)
+        _departments, others = arms
+        unscoped = without_bigram_index(self.unscoped_queryset(request))
+        if self.cursor:
+            unscoped = unscoped.filter(RowBefore(*self.cursor))
+        in_units = Q(*[units_search_word_q(units, word) for word in words])
+        return newest_of_arms(
+            unscoped,
+            [in_units, functools.reduce(operator.or_, others)],
+            0,
+            limit,
+            order=sorted_newest_first,
+        )
 
     def search_walk_pays(self) -> bool:
         """Whether the search's page walks newest first (walked_search_ids),

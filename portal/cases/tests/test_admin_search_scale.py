@@ -15,10 +15,11 @@ from portal.cases.admin_changelist import (
     CaseChangeList,
     RowBefore,
     search_word_q,
+    units_search_word_q,
     walked_search_ids,
     without_bigram_index,
 )
-from portal.cases.models import Case
+from portal.cases.models import Case, ServiceCategory
 from portal.cases.selectors import case_search_q, visible_cases
 from portal.cases.tests.factories import file_case, make_category
 
@@ -101,7 +102,9 @@ def test_search_page_is_the_same_walked_or_sorted(
         # only the rows past its budget; sorted: the bigram index alone.
         assert any("WITH walk AS" in sql for sql in pages) is walk
         if not walk:
-            bigrams = re.compile(r'yiwang_bigrams\([^()]*"title"\)')
+            # The clerk's department's hits: its own keys of the title
+            # index (searched_by_units).
+            bigrams = re.compile(r'yiwang_unit_bigrams\([^()]*"title"\)')
             assert any(bigrams.search(sql) for sql in pages)
 
 
@@ -231,3 +234,124 @@ def test_search_pages_make_the_same_queries_with_few_or_many_cases(
         cl, _body = search_page(client, {"q": number})
     assert [case.tracking_number for case in cl.result_list] == [number]
     assert len(queries) == small["噪声"] - 1  # no size of the unit asked
+
+
+# --- the hits of each unit, from the department-keyed title index -------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="yiwang_unit_bigrams is PostgreSQL's"
+)
+@pytest.mark.django_db
+def test_yiwang_unit_bigrams_keys_each_piece_by_the_department():
+    """Migration 0008: the title's pieces with the unit's prefix, and the bare
+    prefix, so that a word without bigrams still keeps to its unit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT yiwang_unit_bigrams(18, %s), yiwang_unit_bigrams(18, %s),"
+            " yiwang_unit_bigrams(7, %s) @> yiwang_unit_bigrams(7, %s),"
+            " yiwang_unit_bigrams(7, %s) @> yiwang_unit_bigrams(8, %s),"
+            " yiwang_unit_bigrams(NULL, %s)",
+            ["夜间ABC", "噪", "夜间噪声", "噪声", "夜间噪声", "噪声", "噪声"],
+        )
+        pieces, one_character, same_unit, other_unit, of_null = cursor.fetchone()
+    assert set(pieces) == {"18:", "18:夜间", "18:间a", "18:ab", "18:bc"}
+    assert one_character == ["18:"]
+    assert same_unit and not other_unit and of_null is None
+
+
+def test_units_search_finds_the_units_hits_of_the_selector(titled, people, district):
+    """units_search_word_q, read with the bigram condition switched off as
+    the page reads it, finds exactly the units' cases that case_search_q
+    finds: no other department's, and the applicant's name still counts."""
+    housing, market = district["housing"].pk, district["market"].pk
+    words = ["噪声", "噪", "abc", "路", "%", people["owner"].real_name, "无此词"]
+    for units in ([housing], [market], [housing, market]):
+        for word in words:
+            expected = ids(
+                Case.objects.filter(case_search_q(word), department_id__in=units)
+            )
+            searched = without_bigram_index(
+                Case.objects.filter(search_word_q(word)).filter(
+                    units_search_word_q(units, word)
+                )
+            )
+            assert ids(searched) == expected, (units, word)
+
+
+@pytest.fixture
+def reached(titled, people, district):
+    """Hits of 噪声 reached through every arm of the visibility: the clerk's
+    own matter in another department, a case transferred out of housing
+    (the housing group keeps a per-case grant), a per-case grant to clerk2,
+    and another department's hits that no one in housing may see."""
+    from guardian.shortcuts import assign_perm
+
+    from portal.cases import workflow
+
+    market = ServiceCategory.objects.get(code="market-complaint")
+    clerk = people["clerk"]
+    file_case(market, clerk, title="自己在别的部门的噪声事项")
+    moved = file_case(
+        ServiceCategory.objects.get(department=district["housing"]),
+        people["other_resident"],
+        title="流转走的噪声事项",
+    )
+    workflow.transfer_case(
+        case=moved, actor=clerk, department=district["market"], reason="不属本部门"
+    )
+    granted = file_case(market, people["owner"], title="单独授权的噪声事项")
+    assign_perm("cases.view_case", people["clerk2"], granted)
+    for index in range(3):
+        file_case(market, people["other_resident"], title=f"市场噪声{index}")
+
+
+@pytest.mark.parametrize(
+    "role", ["clerk", "clerk2", "leader", "other_clerk", "street_clerk", "committee"]
+)
+@pytest.mark.parametrize("walk", [True, False])
+def test_search_pages_by_units_are_the_selectors_hits(
+    client, reached, people, monkeypatch, role, walk
+):
+    """However the hits are read (walked past a budget of 0 rows, or sorted;
+    arm by arm with the units' index keys on PostgreSQL), paging on shows
+    each visible hit once, newest first, for every kind of staff user."""
+    import portal.cases.admin_changelist as changelist
+
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
+    monkeypatch.setattr(changelist, "SEARCH_WALK_BUDGET", 0)
+    monkeypatch.setattr(CaseChangeList, "search_walk_pays", lambda self: walk)
+    user = people[role]
+    expected = newest_first_pks(visible_cases(user).filter(case_search_q("噪声")))
+    assert expected or role == "street_clerk"  # the street has no such matter
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        cl, _body = search_page(client, {"q": "噪声"})
+    # (Read before the next request: each one empties the connection's log.)
+    sqls = [query["sql"] for query in queries.captured_queries]
+    by_units = any("yiwang_unit_bigrams" in sql for sql in sqls)
+    assert by_units is (connection.vendor == "postgresql" and role != "committee")
+    shown = [case.pk for case in cl.result_list]
+    while cl.next_page_url:
+        cl, _body = search_page(client, cl.next_page_url)
+        shown += [case.pk for case in cl.result_list]
+    assert shown == expected
+
+
+def test_more_units_than_the_maximum_are_searched_as_one(
+    client, reached, people, monkeypatch
+):
+    """A user whose grants span more units than UNITS_SEARCH_MAX (a
+    district-wide grant) is searched through the title index alone, with
+    the same hits."""
+    import portal.cases.admin_changelist as changelist
+
+    monkeypatch.setattr(changelist, "UNITS_SEARCH_MAX", 0)
+    monkeypatch.setattr(changelist, "SEARCH_WALK_BUDGET", 0)
+    user = people["clerk"]
+    expected = newest_first_pks(visible_cases(user).filter(case_search_q("噪声")))
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        cl, _body = search_page(client, {"q": "噪声"})
+    assert not any("yiwang_unit_bigrams" in q["sql"] for q in queries.captured_queries)
+    assert [case.pk for case in cl.result_list] == expected
