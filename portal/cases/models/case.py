@@ -228,6 +228,18 @@ class Case(models.Model):
                 condition=models.Q(stage_due_at__isnull=False),
                 include=["department", "applicant", "submitter", "stage_due_at"],
             ),
+            # A department's running cases newest first, with the colour's
+            # thresholds: the list of one colour read arm by arm
+            # (newest_of_arms) walks each unit's own running cases,
+            # index-only, instead of the district's running cases or the
+            # unit's cases by heap. Overdue list of bench_clerk_19 (13
+            # units) at 10M: 30 ms, 16,503 buffers -> 6.6 ms, 3,368.
+            models.Index(
+                fields=["department", "-submitted_at", "-id"],
+                name="case_running_dept_sub",
+                condition=models.Q(stage_due_at__isnull=False),
+                include=["stage_due_at", "stage_orange_at", "stage_yellow_at"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(
