@@ -18,6 +18,7 @@ from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Count,
     DateTimeField,
@@ -137,41 +138,46 @@ class HasUnitBigrams(Func):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, unit: int, word: str):
-        self.unit, self.word = unit, word
-        super().__init__(F("department_id"), F("title"))
+    def __init__(self, unit, word: str):
+        self.word = word
+        if not hasattr(unit, "resolve_expression"):
+            unit = Value(unit, output_field=BigIntegerField())
+        super().__init__(F("department_id"), F("title"), unit)
 
     def as_sql(self, compiler, connection, **extra_context):
-        department_sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"{department_sql} = %s", (*params, self.unit)
+        department, _title, unit = self.get_source_expressions()
+        department_sql, department_params = compiler.compile(department)
+        unit_sql, unit_params = compiler.compile(unit)
+        return f"{department_sql} = {unit_sql}", (*department_params, *unit_params)
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        department, title = self.get_source_expressions()
+        department, title, unit = self.get_source_expressions()
         department_sql, department_params = compiler.compile(department)
         title_sql, title_params = compiler.compile(title)
+        unit_sql, unit_params = compiler.compile(unit)
         return (
             f"yiwang_unit_bigrams({department_sql}, {title_sql})"
-            " @> yiwang_unit_bigrams(%s, %s)",
-            (*department_params, *title_params, self.unit, self.word),
+            f" @> yiwang_unit_bigrams({unit_sql}, %s)",
+            (*department_params, *title_params, *unit_params, self.word),
         )
 
 
-def units_search_word_q(units: list[int], word: str) -> Q:
-    """The cases of these departments among those search_word_q finds,
-    with the title's bigrams looked up per department (HasUnitBigrams), for
-    a query whose HasBigrams is switched off (without_bigram_index): ANDed
-    with search_word_q's LIKE, exactly ``department IN units AND
-    search_word_q(word)``.
+def unit_search_word_q(unit, word: str) -> Q:
+    """The department's cases among those search_word_q finds, the title's
+    bigrams looked up in the department's own keys (HasUnitBigrams), for a
+    query whose HasBigrams is switched off (without_bigram_index): ANDed
+    with search_word_q's LIKE, exactly ``department = unit AND
+    search_word_q(word)``. ``unit``: an id, or an expression of one
+    (ARM_UNIT).
 
     A word rare in the clerk's units but common in the district (漏水: in
     134,993 titles at 10M cases, 2 of them in bench_clerk_19's 13 units)
     was found by ANDing the title index's rows with a bitmap of the units'
     953,674 rows (156 ms); each unit's own index keys hold its few hits
     (1.2 ms)."""
-    in_units = functools.reduce(
-        operator.or_, [Q(HasUnitBigrams(unit, word)) for unit in units]
+    return Q(HasUnitBigrams(unit, word)) | (
+        Q(department_id=unit) & applicant_name_q(word)
     )
-    return in_units | (Q(department_id__in=units) & applicant_name_q(word))
 
 
 def without_bigram_index(queryset):
@@ -280,11 +286,25 @@ def walked_search_ids(
     )
 
 
-def newest_of_arms(ids, arms: list[Q], start: int, limit: int, order=newest_first):
+# The department of newest_of_arms' LATERAL read, as a unit arm names it.
+ARM_UNIT = RawSQL('"arm_units"."id"', (), output_field=BigIntegerField())
+
+
+def newest_of_arms(
+    ids,
+    units: list[int],
+    unit_arm,
+    others: Q | None,
+    start: int,
+    limit: int,
+    order=newest_first,
+):
     """Ids ``start`` to ``start + limit`` of ``ids`` (the visible, filtered
     rows before the cursor) newest first, as one SQL subquery that reads
-    each arm's first ``start + limit`` rows (``arms``: conditions whose
-    union holds every row of ``ids``, visible_case_arms) and merges them.
+    each arm's first ``start + limit`` rows and merges them. The arms: one
+    per department in ``units``, ``unit_arm(ARM_UNIT)`` (a condition on the
+    department, ARM_UNIT standing for its id), and ``others``; their union
+    holds every row of ``ids`` (visible_case_arms).
 
     Each arm is one index read newest first with a LIMIT (a department's
     rows along (department_id, submitted_at)); UNION drops the rows two
@@ -292,13 +312,29 @@ def newest_of_arms(ids, arms: list[Q], start: int, limit: int, order=newest_firs
     cannot be read in order from an index: it was collected by bitmap and
     sorted, every row of the unit (the smallest unit's 10,467 at 10M cases,
     282 ms p95 in round 4). ``order=sorted_newest_first`` has each arm's
-    rows collected and sorted instead (a search's hits, found by index)."""
+    rows collected and sorted instead (a search's hits, found by index).
+
+    The departments' arms are one query, run for each department by a
+    LATERAL join over the list of ids (PostgreSQL), not one compiled per
+    department: 13 departments cost ~3.5 ms more CPU than one (~0.3 ms
+    each to build and compile), and their planning grew with them."""
     connection_ = connections[ids.db]
+
+    def compiled(queryset):
+        query = order(queryset).values("pk", "submitted_at")[: start + limit].query
+        return query.get_compiler(connection=connection_).as_sql()
+
     parts, params = [], []
-    for arm in arms:
-        arm_ids = order(ids.filter(arm)).values("pk", "submitted_at")
-        query = arm_ids[: start + limit].query
-        sql, arm_params = query.get_compiler(connection=connection_).as_sql()
+    if units:
+        sql, arm_params = compiled(ids.filter(unit_arm(ARM_UNIT)))
+        parts.append(
+            "(SELECT unit_rows.pk, unit_rows.submitted_at"
+            " FROM unnest(%s::bigint[]) AS arm_units (id)"
+            f" CROSS JOIN LATERAL ({sql}) unit_rows)"
+        )
+        params.extend([list(units), *arm_params])
+    if others is not None:
+        sql, arm_params = compiled(ids.filter(others))
         parts.append(f"({sql})")
         params.extend(arm_params)
     return RawSQL(
@@ -306,6 +342,11 @@ def newest_of_arms(ids, arms: list[Q], start: int, limit: int, order=newest_firs
         " ORDER BY arms.submitted_at DESC, arms.pk DESC LIMIT %s OFFSET %s",
         (*params, limit, start),
     )
+
+
+def department_arm(unit) -> Q:
+    """A department's arm of the visibility (newest_of_arms' unit_arm)."""
+    return Q(department_id=unit)
 
 
 # The attribute of a changelist's queryset that names a part of it to count
@@ -582,7 +623,10 @@ class CaseChangeList(ChangeList):
             unscoped = self.unscoped_queryset(request)
             if self.cursor:
                 unscoped = unscoped.filter(RowBefore(*self.cursor))
-            page = newest_of_arms(unscoped, arms, start, self.list_per_page)
+            units, others = arms
+            page = newest_of_arms(
+                unscoped, units, department_arm, others, start, self.list_per_page
+            )
         else:
             page = ids.values("pk")[start : start + self.list_per_page]
         self.result_list = self.rows(page)
@@ -598,11 +642,12 @@ class CaseChangeList(ChangeList):
         finally:
             self.root_queryset = root
 
-    def arms(self, request) -> list[Q] | None:
-        """The arms of the visibility (visible_case_arms) for newest_of_arms,
-        where the database takes a LIMIT in each part of a UNION."""
-        features = connections[self.queryset.db].features
-        if not features.supports_slicing_ordering_in_compound:
+    def arms(self, request) -> tuple[list[int], Q] | None:
+        """The arms of the visibility (visible_case_arms) for newest_of_arms:
+        the ids of the departments under a grant, and the others as one
+        condition. PostgreSQL only (a LIMIT in each part of a UNION, and a
+        LATERAL join)."""
+        if connections[self.queryset.db].vendor != "postgresql":
             return None
         arms = visible_case_arms(request.user)
         if arms is None:
@@ -611,8 +656,9 @@ class CaseChangeList(ChangeList):
         # at most) as one, collected by a BitmapOr and sorted: each arm is
         # compiled apart, ~0.6 ms of CPU each (5 arms: 3.7 ms against 0.85
         # for the sorted page's one query, at 100k).
-        departments, others = arms
-        return [*departments, functools.reduce(operator.or_, others)]
+        _departments, others = arms
+        units = granted_department_ids(request.user)
+        return units, functools.reduce(operator.or_, others)
 
     def rows(self, ids):
         """The rows of the page whose ids are ``ids`` (a subquery)."""
@@ -671,7 +717,7 @@ class CaseChangeList(ChangeList):
         """The search's first ``limit`` hits newest first, read arm by arm of
         the visibility (newest_of_arms, each arm's hits collected and
         sorted): the hits in the departments under a grant through the
-        department-keyed title index (units_search_word_q), the hits among
+        department-keyed title index (unit_search_word_q), the hits among
         the user's own and per-case grants (a few hundred rows) by their
         LIKE alone. None where the visibility has no department arm or more
         than UNITS_SEARCH_MAX, or the database no such index (not
@@ -682,23 +728,19 @@ class CaseChangeList(ChangeList):
         words = self.query.split()
         if not words or TRACKING_NUMBER.match(self.query.strip()):
             return None
-        if connections[self.queryset.db].vendor != "postgresql":
-            return None
-        arms = visible_case_arms(request.user)
+        arms = self.arms(request)
         if arms is None or not arms[0] or len(arms[0]) > UNITS_SEARCH_MAX:
             return None
-        units = granted_department_ids(request.user)
-        _departments, others = arms
+        units, others = arms
         unscoped = without_bigram_index(self.unscoped_queryset(request))
         if self.cursor:
             unscoped = unscoped.filter(RowBefore(*self.cursor))
-        in_units = Q(*[units_search_word_q(units, word) for word in words])
+
+        def unit_hits(unit) -> Q:
+            return Q(*[unit_search_word_q(unit, word) for word in words])
+
         return newest_of_arms(
-            unscoped,
-            [in_units, functools.reduce(operator.or_, others)],
-            0,
-            limit,
-            order=sorted_newest_first,
+            unscoped, units, unit_hits, others, 0, limit, order=sorted_newest_first
         )
 
     def search_walk_pays(self) -> bool:

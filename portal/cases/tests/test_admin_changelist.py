@@ -700,8 +700,9 @@ def test_count_and_page_are_plain_queries_with_the_departments_as_ids(
     count = next(sql for sql in sqls if "COUNT(" in sql.upper())
     page = next(sql for sql in sqls if '"cases_case"."title"' in sql)
     assert f'"department_id" IN ({housing})' in count
-    # The page reads the department's arm (newest_of_arms) on PostgreSQL.
-    arm = f'"department_id" = {housing}' in page and " UNION " in page
+    # The page reads the departments' arm (newest_of_arms) on PostgreSQL:
+    # once per id of a literal list.
+    arm = f"unnest('{{{housing}}}'" in page and " UNION " in page
     assert arm or f'"department_id" IN ({housing})' in page
 
 
