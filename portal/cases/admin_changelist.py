@@ -209,7 +209,8 @@ SEARCH_WALK_BUDGET = 10_000
 # department-keyed title index (CaseChangeList.searched_by_units). A bureau
 # with its stations or a street with its communities is a dozen or two; a
 # grant on the whole district's 250 units planned 9.2 ms for their OR alone
-# (0.7 ms with the title index), and where the units hold most of the table
+# (0.7 ms with the title index; measured before the units were read by one
+# LATERAL query, not since), and where the units hold most of the table
 # the title index alone reads no more (漏水 at 10M: 2.1 s unit by unit, 1.2 s
 # by the title index, both reading 118,833 heap blocks; the walk finds a
 # common word's page first).
