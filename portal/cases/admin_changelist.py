@@ -295,7 +295,7 @@ def newest_of_arms(
     ids,
     units: list[int],
     unit_arm,
-    others: Q | None,
+    others: Q,
     start: int,
     limit: int,
     order=newest_first,
@@ -334,10 +334,9 @@ def newest_of_arms(
             f" CROSS JOIN LATERAL ({sql}) unit_rows)"
         )
         params.extend([list(units), *arm_params])
-    if others is not None:
-        sql, arm_params = compiled(ids.filter(others))
-        parts.append(f"({sql})")
-        params.extend(arm_params)
+    sql, arm_params = compiled(ids.filter(others))
+    parts.append(f"({sql})")
+    params.extend(arm_params)
     return RawSQL(
         f"SELECT arms.pk FROM ({' UNION '.join(parts)}) arms"
         " ORDER BY arms.submitted_at DESC, arms.pk DESC LIMIT %s OFFSET %s",
