@@ -269,39 +269,59 @@ def test_staff_who_only_reported_a_case_cannot_read_its_admin_history(
     assert client.get(history).status_code == 200
 
 
-def test_sees_all_cases_of_a_resident_answers_as_has_perm(people, db):
-    """For non-staff users sees_all_cases is one SQL query of its own (not
-    the ORM's, ~0.5 ms cheaper per resident page); its answer must stay
-    has_perm's: the permission held directly or through a group, and no
-    other permission or group counts."""
+def test_sees_all_cases_is_the_permission_of_staff_only(people, db):
+    """sees_all_cases is has_perm("cases.view_all_cases") for staff (held
+    directly or through a group; no other permission or group counts) and
+    False for everyone else: committee_member_add makes its members staff,
+    and a resident put in a group with the permission by hand still sees
+    only their own matters (so a resident's page asks no permission)."""
     from django.contrib.auth.models import Group, Permission
 
     perms = Permission.objects.filter(content_type__app_label="cases")
     view_all = perms.get(codename="view_all_cases")
     other = perms.get(codename="view_case")
     User = type(people["owner"])
-    direct, grouped, other_perm, other_group, plain = (
-        User.objects.create(username=f"sees_all_{name}")
-        for name in ("direct", "grouped", "other_perm", "other_group", "plain")
-    )
-    direct.user_permissions.add(view_all)
+    names = ("direct", "grouped", "other_perm", "other_group", "plain")
     committee = Group.objects.create(name="sees_all_committee")
     committee.permissions.add(view_all)
-    grouped.groups.add(committee)
-    other_perm.user_permissions.add(other)
     bystanders = Group.objects.create(name="sees_all_bystanders")
     bystanders.permissions.add(other)
-    other_group.groups.add(bystanders)
-    expected = {
-        "direct": True,
-        "grouped": True,
-        "other_perm": False,
-        "other_group": False,
-        "plain": False,
-    }
-    for user, name in zip((direct, grouped, other_perm, other_group, plain), expected):
-        fresh = User.objects.get(pk=user.pk)
-        assert not fresh.is_staff
-        assert sees_all_cases(fresh) is expected[name], name
-        fresh = User.objects.get(pk=user.pk)
-        assert fresh.has_perm("cases.view_all_cases") is expected[name], name
+    holds = {"direct": True, "grouped": True}
+    for is_staff in (False, True):
+        users = {
+            name: User.objects.create(
+                username=f"sees_all_{name}_{is_staff}", is_staff=is_staff
+            )
+            for name in names
+        }
+        users["direct"].user_permissions.add(view_all)
+        users["grouped"].groups.add(committee)
+        users["other_perm"].user_permissions.add(other)
+        users["other_group"].groups.add(bystanders)
+        for name, user in users.items():
+            fresh = User.objects.get(pk=user.pk)
+            expected = is_staff and holds.get(name, False)
+            assert sees_all_cases(fresh) is expected, (name, is_staff)
+            assert fresh.has_perm("cases.view_all_cases") is holds.get(name, False)
+
+
+def test_a_resident_with_the_committee_permission_sees_only_their_own(
+    case, people, db
+):
+    """A resident given view_all_cases by hand (not through
+    committee_member_add, which makes them staff) is refused another's
+    case on the resident site, and lists only their own."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    resident = people["other_resident"]
+    assert not resident.is_staff
+    resident.user_permissions.add(
+        Permission.objects.get(
+            codename="view_all_cases", content_type__app_label="cases"
+        )
+    )
+    client = Client()
+    client.force_login(resident)
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    assert case.tracking_number not in client.get("/cases/").content.decode()

@@ -157,11 +157,10 @@ def test_my_matters_query_count_is_constant(
 ):
     for _ in range(n):
         file_case(category, people["owner"])
-    # session, user, one EXISTS on the user's and the groups' permissions
-    # (does the user see every case?), the page of cases with category and
-    # department and their number (COUNT(*) OVER ()), the unread inbox count
-    # in the header
-    with django_assert_num_queries(5):
+    # session, user, the page of cases with category and department and
+    # their number (COUNT(*) OVER ()), the unread inbox count in the header;
+    # no permission query: a resident (not staff) never sees every case
+    with django_assert_num_queries(4):
         assert owner_client.get(reverse("cases:list")).status_code == 200
 
 
@@ -316,18 +315,19 @@ def test_detail_query_count_is_constant(
     owner_client, client, accepted, people, cycles, django_assert_num_queries
 ):
     case = _grow_timeline(accepted, people, cycles)
-    # session, user, the permission EXISTS of visible_cases, the case,
-    # files, timeline, the unread inbox count (no material request: its
-    # timeline entry is missing, so it is not looked up)
-    with django_assert_num_queries(7):
+    # session, user, the case, files, timeline, the unread inbox count (no
+    # permission query: a resident never sees every case; no material
+    # request: its timeline entry is missing, so it is not looked up)
+    with django_assert_num_queries(6):
         response = owner_client.get(detail(case))
     assert page(response).count("没修好") == cycles
     client.force_login(people["clerk"])
-    # + the departments the clerk sees through a grant (one small query, kept
-    # for the request: granted_department_ids); whether the clerk may read
+    # + the clerk's permissions (sees_all_cases, staff) and the departments
+    # the clerk sees through a grant (one small query, kept for the
+    # request: granted_department_ids); whether the clerk may read
     # the internal entries is answered from those ids (policies), no query;
-    # the clerk's permissions (for sees_all_cases) are one query since
-    # 60e33c8, where ModelBackend made two
+    # the permissions are one query since 60e33c8, where ModelBackend made
+    # two
     with django_assert_num_queries(8):
         assert client.get(detail(case)).status_code == 200
 
