@@ -1,6 +1,7 @@
 """The WSGI application gunicorn serves (docs/deployment.md)."""
 
 import os
+from pathlib import Path
 
 from django.core.wsgi import get_wsgi_application
 
@@ -25,6 +26,47 @@ def warm_up() -> None:
         with translation.override(code):
             translation.gettext("Home")
             resolver.reverse_dict  # noqa: B018 - builds the reverse lookup
+    warm_templates()
+
+
+def template_dirs() -> list[Path]:
+    """The folders of the templates the site renders: the project's own,
+    its apps', the admin's, and the form widgets' (the form renderer's)."""
+    import django.contrib.admin
+    import django.forms
+    from django.apps import apps
+    from django.conf import settings
+
+    ours = [
+        Path(config.path) / "templates"
+        for config in apps.get_app_configs()
+        if config.name.startswith(("portal.", "grid."))
+    ]
+    return [
+        *(Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]),
+        *ours,
+        Path(django.contrib.admin.__file__).parent / "templates",
+        Path(django.forms.__file__).parent / "templates",
+    ]
+
+
+def warm_templates() -> None:
+    """Compile every template of template_dirs() into the cached loaders
+    (the site's engine, and the form renderer's for the widgets), so that
+    a worker forked from a --preload master renders its first page without
+    reading and compiling each template it needs (Django's cached loader
+    fills lazily, per process)."""
+    from django.forms.renderers import get_default_renderer
+    from django.template import engines
+
+    site = engines["django"]
+    widgets = get_default_renderer().engine
+    for folder in template_dirs():
+        if not folder.is_dir():
+            continue
+        engine = widgets if folder.parts[-2:] == ("forms", "templates") else site
+        for path in sorted(folder.rglob("*.html")):
+            engine.get_template(path.relative_to(folder).as_posix())
 
 
 warm_up()

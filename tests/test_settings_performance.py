@@ -97,14 +97,26 @@ from django.utils.translation import trans_real
 assert all(c.connection is None for c in connections.all()), "a connection"
 assert {"zh-hans", "en"} <= set(trans_real._translations), "no catalogues"
 assert get_resolver()._populated, "no URL patterns"
+from django.forms.renderers import get_default_renderer
+from django.template import engines
+def cached(engine):
+    (loader,) = engine.engine.template_loaders
+    return set(loader.get_template_cache)
+site = cached(engines["django"])
+for name in ("cases/detail.html", "base.html", "admin/change_list.html",
+             "admin/cases/case/change_list.html", "admin/filter.html"):
+    assert name in site, name
+widgets = cached(get_default_renderer().engine)
+assert "django/forms/widgets/hidden.html" in widgets, "no widget templates"
 print("ok")
 """
 
 
 def test_the_wsgi_module_warms_up_without_a_database(tmp_path):
-    """portal/wsgi.py loads the URL patterns and the translations when it is
-    imported (in gunicorn's master, with --preload): it must not open a
-    database connection there, which the forked workers would share."""
+    """portal/wsgi.py loads the URL patterns and the translations and
+    compiles the templates when it is imported (in gunicorn's master, with
+    --preload): it must not open a database connection there, which the
+    forked workers would share."""
     result = subprocess.run(
         [sys.executable, "-c", _WARM_WORKER],
         cwd=ROOT,
