@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from portal.accounts.models import (
@@ -48,8 +49,11 @@ class InSubquery(Func):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, column: str, queryset: QuerySet):
-        super().__init__(F(column), Subquery(queryset))
+    def __init__(self, column: str, subquery: QuerySet | RawSQL):
+        """``subquery``: a queryset of one column, or a RawSQL of one."""
+        if not isinstance(subquery, RawSQL):
+            subquery = Subquery(subquery)
+        super().__init__(F(column), subquery)
 
     def as_sql(self, compiler, connection, **extra_context):
         return super().as_sql(
@@ -206,16 +210,23 @@ def _case_grant(user, codenames) -> Q:
 
 
 def _case_grant_arms(user, codenames) -> tuple[Q, Q]:
-    """_case_grant's two parts: grants to the user, grants to their groups."""
+    """_case_grant's two parts: grants to the user, grants to their groups.
+
+    Each subquery is a constant string per shape (_case_grant_sql), not a
+    queryset: every staff page's visibility holds both, and each query that
+    reads it compiled them again through the ORM (guardian's models, their
+    joins, the codenames): ~1.5 ms of CPU per query, two or three queries
+    per page."""
     codenames = tuple(sorted(codenames))
-    return (
-        Q(CaseGranted(user.pk, codenames, to_groups=False)),
-        Q(CaseGranted(user.pk, codenames, to_groups=True)),
+    params = (user.pk, *codenames)
+    return tuple(
+        Q(InSubquery("pk", RawSQL(_case_grant_sql(to_groups, len(codenames)), params)))
+        for to_groups in (False, True)
     )
 
 
 @functools.cache
-def _case_grant_sql(vendor: str, to_groups: bool, codename_count: int) -> str:
+def _case_grant_sql(to_groups: bool, codename_count: int) -> str:
     """The ids of the cases granted to a user (``%s``, first parameter), or to
     their groups, with one of ``codename_count`` codenames (the next
     parameters): a constant for each shape, names from the models."""
@@ -245,41 +256,6 @@ def _case_grant_sql(vendor: str, to_groups: bool, codename_count: int) -> str:
         f"WHERE {owner_column} = %s AND p.{column(permission, 'codename')} "
         f"IN ({placeholders})"
     )
-
-
-class CaseGranted(Func):
-    """Cases with a per-case grant (guardian's object permission) to the user,
-    or to one of their groups, with one of the codenames: ``id IN
-    (SELECT ...)``, as InSubquery writes it (an InitPlan on PostgreSQL, so
-    that the arm stays an index condition inside the visibility's OR).
-
-    The subquery is a constant string per shape (_case_grant_sql), not a
-    queryset: every staff page's visibility holds two of them, and each
-    query that reads it compiled both again through the ORM (guardian's
-    models, their joins, the codenames): ~1.5 ms of CPU per query, two or
-    three queries per page."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, user_pk: int, codenames: tuple[str, ...], *, to_groups: bool):
-        self.user_pk, self.codenames, self.to_groups = user_pk, codenames, to_groups
-        super().__init__(F("pk"))
-
-    def _parts(self, compiler, connection):
-        column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        subquery = _case_grant_sql(
-            connection.vendor, self.to_groups, len(self.codenames)
-        )
-        return column_sql, subquery, (*params, self.user_pk, *self.codenames)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column_sql, subquery, params = self._parts(compiler, connection)
-        return f"{column_sql} IN ({subquery})", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        column_sql, subquery, params = self._parts(compiler, connection)
-        return f"{column_sql} = ANY(ARRAY({subquery}))", params
 
 
 def sees_all_cases(user) -> bool:
