@@ -526,11 +526,9 @@ class CaseChangeList(ChangeList):
             if counted is not None:
                 setattr(queryset, COUNT_PART_FIRST, counted)
             if counted is part:  # the whole list: the rest is small
-                _departments, others = visible_case_arms(request.user)
+                units, others = visible_case_arms(request.user)
                 rest = queryset.filter(functools.reduce(operator.or_, others))
-                rest = rest.exclude(
-                    department_id__in=granted_department_ids(request.user)
-                )
+                rest = rest.exclude(department_id__in=units)
                 setattr(queryset, COUNT_REST, rest)
         return queryset
 
@@ -656,8 +654,7 @@ class CaseChangeList(ChangeList):
         # at most) as one, collected by a BitmapOr and sorted: each arm is
         # compiled apart, ~0.6 ms of CPU each (5 arms: 3.7 ms against 0.85
         # for the sorted page's one query, at 100k).
-        _departments, others = arms
-        units = granted_department_ids(request.user)
+        units, others = arms
         return units, functools.reduce(operator.or_, others)
 
     def rows(self, ids):

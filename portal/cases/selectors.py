@@ -311,13 +311,14 @@ def department_visible_cases(user) -> QuerySet[Case] | None:
     return Case.objects.filter(_department_grant(user, VIEW_DEPARTMENT_PERMS))
 
 
-def visible_case_arms(user) -> tuple[list[Q], list[Q]] | None:
-    """visible_cases(user) as conditions whose union is exactly its rows,
-    each one an index can read newest first: one per department under a
-    grant ((department_id, submitted_at) index), then the others: the
-    user's own as applicant and as submitter, the per-case grants to the
-    user and to their groups. None where visible_cases is not such a union
-    (residents, the committee, superusers, anonymous).
+def visible_case_arms(user) -> tuple[list[int], list[Q]] | None:
+    """visible_cases(user) as arms whose union is exactly its rows, each one
+    an index can read newest first: the ids of the departments under a
+    grant (an arm each, ``department_id = id``, on the (department_id,
+    submitted_at) index), then the other arms as conditions: the user's own
+    as applicant and as submitter, the per-case grants to the user and to
+    their groups. None where visible_cases is not such a union (residents,
+    the committee, superusers, anonymous).
 
     A list ordered newest first reads each arm's first N rows and merges
     them, instead of collecting every visible row and sorting it: an OR of
@@ -326,9 +327,8 @@ def visible_case_arms(user) -> tuple[list[Q], list[Q]] | None:
         return None
     if sees_all_cases(user):
         return None
-    departments = granted_department_ids(user, VIEW_DEPARTMENT_PERMS)
     return (
-        [Q(department_id=department_id) for department_id in departments],
+        granted_department_ids(user, VIEW_DEPARTMENT_PERMS),
         [
             Q(applicant=user),
             Q(submitter=user),

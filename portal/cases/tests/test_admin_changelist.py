@@ -738,6 +738,8 @@ def test_the_arms_of_the_visibility_are_visible_cases(mixed_cases, people, role)
     from functools import reduce
     from operator import or_
 
+    from django.db.models import Q
+
     from portal.cases.selectors import visible_case_arms, visible_cases
 
     user = people[role]
@@ -746,7 +748,9 @@ def test_the_arms_of_the_visibility_are_visible_cases(mixed_cases, people, role)
         assert arms is None
         return
     departments, others = arms
-    union = Case.objects.filter(reduce(or_, [*departments, *others]))
+    union = Case.objects.filter(
+        reduce(or_, [*(Q(department_id=pk) for pk in departments), *others])
+    )
     assert set(union.values_list("pk", flat=True)) == set(
         visible_cases(user).values_list("pk", flat=True)
     )
