@@ -30,10 +30,9 @@ def warm_up() -> None:
 
 
 def template_dirs() -> list[Path]:
-    """The folders of the templates the site renders: the project's own,
-    its apps', the admin's, and the form widgets' (the form renderer's)."""
+    """The folders of the templates the site's engine renders: the
+    project's own, its apps', the admin's."""
     import django.contrib.admin
-    import django.forms
     from django.apps import apps
     from django.conf import settings
 
@@ -46,27 +45,27 @@ def template_dirs() -> list[Path]:
         *(Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]),
         *ours,
         Path(django.contrib.admin.__file__).parent / "templates",
-        Path(django.forms.__file__).parent / "templates",
     ]
 
 
 def warm_templates() -> None:
-    """Compile every template of template_dirs() into the cached loaders
-    (the site's engine, and the form renderer's for the widgets), so that
+    """Compile every template of template_dirs() into the site engine's
+    cached loader, and the form widgets' into the form renderer's, so that
     a worker forked from a --preload master renders its first page without
     reading and compiling each template it needs (Django's cached loader
     fills lazily, per process)."""
+    import django.forms
     from django.forms.renderers import get_default_renderer
     from django.template import engines
 
-    site = engines["django"]
-    widgets = get_default_renderer().engine
-    for folder in template_dirs():
-        if not folder.is_dir():
-            continue
-        engine = widgets if folder.parts[-2:] == ("forms", "templates") else site
-        for path in sorted(folder.rglob("*.html")):
-            engine.get_template(path.relative_to(folder).as_posix())
+    widgets = Path(django.forms.__file__).parent / "templates"
+    for engine, folders in (
+        (engines["django"], template_dirs()),
+        (get_default_renderer().engine, [widgets]),
+    ):
+        for folder in folders:
+            for path in sorted(folder.rglob("*.html")):
+                engine.get_template(path.relative_to(folder).as_posix())
 
 
 warm_up()
