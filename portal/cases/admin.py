@@ -40,7 +40,6 @@ from portal.cases.admin_changelist import (
     VisibleDepartmentFilter,
     WarningColourFilter,
     _memo,
-    search_word_q,
 )
 from portal.cases.admin_records import HistoryRows, RecordTable, readonly_fieldsets
 from portal.cases.form_fields import labelled_details
@@ -53,6 +52,7 @@ from portal.cases.models import (
     ServiceCategory,
 )
 from portal.cases.selectors import (
+    case_search_q,
     granted_department_ids,
     sees_all_cases,
     visible_cases,
@@ -389,13 +389,15 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A full tracking number is an exact, indexed lookup; anything else
         is split into words, and each word must be in the title or the
-        applicant's name (portal.cases.selectors.case_search_q: a bigram
-        index on PostgreSQL, so two-character Chinese words are indexed)."""
+        applicant's name (portal.cases.selectors.case_search_q; the page
+        reads the hits from the newest rows or the department-keyed bigram
+        index on PostgreSQL, CaseChangeList.get_search_results, so that
+        two-character Chinese words are indexed)."""
         term = search_term.strip()
         if TRACKING_NUMBER.match(term):
             return queryset.filter(tracking_number=term), False
         for word in term.split():
-            queryset = queryset.filter(search_word_q(word))
+            queryset = queryset.filter(case_search_q(word))
         return queryset, False
 
     def render_change_form(

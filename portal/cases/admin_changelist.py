@@ -5,7 +5,8 @@ millions of rows needs that Django's ChangeList does not do by itself.
 - CaseChangeList pages newest first by a (submitted_at, id) cursor instead
   of an OFFSET, and reads the page's ids before joining their rows; a
   search is not counted (walked_search_ids);
-- search_word_q finds a word through the bigram index;
+- a search reads a word unit by unit from the department-keyed title
+  index (unit_search_word_q) once a walk of the newest rows falls short;
 - the list filters offer only the departments and categories the user sees,
   from one query per request (filter_choices)."""
 
@@ -35,12 +36,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import Department, User
+from portal.accounts.models import Department
 from portal.cases.keyset import RowsBefore
 from portal.cases.models import OPEN_STATUSES, Case
 from portal.cases.selectors import (
-    BigramMatch,
     InSubquery,
+    applicant_name_q,
     department_visible_cases,
     granted_department_ids,
     sees_all_cases,
@@ -72,60 +73,6 @@ def filter_departments(user):
     if sees_all_cases(user):
         return Department.objects.all()
     return Department.objects.filter(pk__in=granted_department_ids(user))
-
-
-WITHOUT_BIGRAM_INDEX = "yiwang_without_bigram_index"
-
-
-class HasBigrams(Func):
-    """``yiwang_bigrams(column) @> yiwang_bigrams(word)``: the condition the
-    bigram index answers (migration cases/0003), alone (PostgreSQL; TRUE
-    elsewhere, where there is no such index)."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, column: str, word: str):
-        self.word = word
-        super().__init__(F(column))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return "1 = 1", ()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        if getattr(compiler.query, WITHOUT_BIGRAM_INDEX, False):
-            return "TRUE", ()
-        column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        return (
-            f"yiwang_bigrams({column_sql}) @> yiwang_bigrams(%s)",
-            (*params, self.word),
-        )
-
-
-def applicant_name_q(word: str) -> Q:
-    """Cases whose applicant's name holds the word (the names looked up
-    first through their bigram index, then the applicants' cases)."""
-    names = User.objects.filter(BigramMatch("real_name", word)).values("pk")
-    return Q(InSubquery("applicant_id", names))
-
-
-def search_word_q(word: str) -> Q:
-    """Cases whose title holds the word, or whose applicant's name does: the
-    rows of portal.cases.selectors.case_search_q, written so that PostgreSQL
-    computes no bigrams per row.
-
-    case_search_q reads ``(bigrams(title) @> w AND title ILIKE %w%) OR
-    applicant IN names``; the planner finds the rows with the bigram index,
-    then checks that whole condition again on each of them, computing the
-    title's bigrams for every hit (about 35 µs each: 100 ms for the 2,700
-    titles with 噪声 that one unit sees at 100k cases). Written as ``(A OR
-    N) AND (B OR N)``, the same rows (A AND B OR N), the first part is the
-    index's own condition, which the bitmap scan does not check again, and
-    only the cheap ``LIKE`` of the second is checked per row."""
-    by_name = applicant_name_q(word)
-    return (Q(HasBigrams("title", word)) | by_name) & (
-        Q(title__icontains=word) | by_name
-    )
 
 
 class HasUnitBigrams(Func):
@@ -163,58 +110,28 @@ class HasUnitBigrams(Func):
 
 
 def unit_search_word_q(unit, word: str) -> Q:
-    """The department's cases among those search_word_q finds, the title's
-    bigrams looked up in the department's own keys (HasUnitBigrams), for a
-    query whose HasBigrams is switched off (without_bigram_index): ANDed
-    with search_word_q's LIKE, exactly ``department = unit AND
-    search_word_q(word)``. ``unit``: an id, or an expression of one
+    """The department's cases among those case_search_q finds, the title's
+    bigrams looked up in the department's own keys (HasUnitBigrams): ANDed
+    with case_search_q's LIKE, exactly ``department = unit AND
+    case_search_q(word)``. ``unit``: an id, or an expression of one
     (ARM_UNIT).
 
     A word rare in the clerk's units but common in the district (漏水: in
     134,993 titles at 10M cases, 2 of them in bench_clerk_19's 13 units)
-    was found by ANDing the title index's rows with a bitmap of the units'
-    953,674 rows (156 ms); each unit's own index keys hold its few hits
-    (1.2 ms)."""
+    was found by ANDing a district-wide title index's rows with a bitmap of
+    the units' 953,674 rows (156 ms); each unit's own index keys hold its
+    few hits (1.2 ms)."""
     return Q(HasUnitBigrams(unit, word)) | (
         Q(department_id=unit) & applicant_name_q(word)
     )
 
 
-def without_bigram_index(queryset):
-    """The queryset with its search_word_q conditions read as ``LIKE`` alone
-    (HasBigrams as TRUE: the same rows, as a title holding the word holds
-    its lower-cased bigrams), for a page walked newest first.
-
-    A word in many of the unit's titles (噪声, a fifth of the busiest unit's)
-    is in many of the district's: at 10M cases the bigram bitmap holds
-    538,125 titles, is ANDed with the unit's 693,170 rows, and the planner,
-    taking the two for independent, expects 8 hits where there are 271,464;
-    it reads them all (245,454 lossy heap blocks) and sorts them for 50: 17
-    s (EXPLAIN ANALYZE, cold). With the LIKE alone it walks the
-    (submitted_at, id) index and stops at the 50th hit: 2,403 rows, 12 ms.
-    The capped count keeps the index: it needs no order."""
-    queryset = queryset.all()
-    setattr(queryset.query, WITHOUT_BIGRAM_INDEX, True)
-    return queryset
-
-
 # How many of the district's rows (newest first, before the cursor) a
-# search's walk reads at most before the bigram index takes over: ~2,400
-# rows hold 50 hits of 噪声 (a fifth of the busiest unit's titles) at 10M
-# cases, so a common word never reaches the budget, and a rare one costs at
-# most this walk plus the bigram index's few hits.
+# search's walk reads at most before the department-keyed title index takes
+# over: ~2,400 rows hold 50 hits of 噪声 (a fifth of the busiest unit's
+# titles) at 10M cases, so a common word never reaches the budget, and a
+# rare one costs at most this walk plus the index's few hits.
 SEARCH_WALK_BUDGET = 10_000
-
-# The most departments whose hits a search reads unit by unit from the
-# department-keyed title index (CaseChangeList.searched_by_units). A bureau
-# with its stations or a street with its communities is a dozen or two; a
-# grant on the whole district's 250 units planned 9.2 ms for their OR alone
-# (0.7 ms with the title index; measured before the units were read by one
-# LATERAL query, not since), and where the units hold most of the table
-# the title index alone reads no more (漏水 at 10M: 2.1 s unit by unit, 1.2 s
-# by the title index, both reading 118,833 heap blocks; the walk finds a
-# common word's page first).
-UNITS_SEARCH_MAX = 50
 
 # Earlier than any submission: the walk's bound when fewer rows than the
 # budget are left (the walk then covers them all).
@@ -241,15 +158,15 @@ def walked_search_ids(
 
     The rows newer than a bound (the district's ``budget``-th row before
     the cursor, an index-only scan of case_submitted) are walked newest
-    first with the LIKE alone (without_bigram_index): a common word finds
-    its page within a few thousand rows. Only if that walk finds fewer than
-    ``limit`` hits (a rare word, a name, a sparse filter) are the hits
-    collected through the bigram index and sorted; a rare word has few of
-    them. The first ``limit`` of both are the page. PostgreSQL runs the
-    second part under a one-time filter, i.e. not at all when the walk
-    found the page. ``rest``, a RawSQL of ids newest first, replaces that
-    second part (CaseChangeList.searched_by_units: the hits of each arm of
-    the visibility).
+    first with the LIKE: a common word finds its page within a few thousand
+    rows. Only if that walk finds fewer than ``limit`` hits (a rare word, a
+    name, a sparse filter) is the rest read: ``rest``, a RawSQL of ids
+    newest first (CaseChangeList.searched_by_units: each unit's hits
+    through its own keys of the title index, and the other arms of the
+    visibility), or, without one, the hits collected and sorted (a few
+    hundred visible rows: own matters and per-case grants). The first
+    ``limit`` of both are the page. PostgreSQL runs the second part under
+    a one-time filter, i.e. not at all when the walk found the page.
 
     Before (round 4, 10M cases, busiest unit, ?q=噪声): the capped count
     ANDed the bigram index's 538,439 titles with the unit's 693,170 rows,
@@ -262,13 +179,13 @@ def walked_search_ids(
         Value(BEFORE_ANY_CASE),
         output_field=DateTimeField(),
     )
-    walk = newest_first(without_bigram_index(ids.filter(submitted_at__gte=bound)))
+    walk = newest_first(ids.filter(submitted_at__gte=bound))
     # The rest is the first hits of all, not only those past the bound: the
     # page is still the first ``limit`` of both (the walk's are among
     # them), and without the bound's parameter (estimated at a third of
-    # the unit) PostgreSQL ANDs the bigram and unit bitmaps: ?q=漏水 in the
-    # busiest unit at 10M, 4 hits among 126,694 titles, read every title's
-    # heap row with the bound (118,538 buffers, 2.2 s).
+    # the unit) PostgreSQL ANDed a title index's and the unit's bitmaps:
+    # ?q=漏水 in the busiest unit at 10M, 4 hits among 126,694 titles, read
+    # every title's heap row with the bound (118,538 buffers, 2.2 s).
     connection_ = connections[ids.db]
 
     def compiled(queryset):
@@ -295,7 +212,7 @@ def newest_of_arms(
     ids,
     units: list[int],
     unit_arm,
-    others: Q,
+    others: Q | None,
     start: int,
     limit: int,
     order=newest_first,
@@ -304,8 +221,8 @@ def newest_of_arms(
     rows before the cursor) newest first, as one SQL subquery that reads
     each arm's first ``start + limit`` rows and merges them. The arms: one
     per department in ``units``, ``unit_arm(ARM_UNIT)`` (a condition on the
-    department, ARM_UNIT standing for its id), and ``others``; their union
-    holds every row of ``ids`` (visible_case_arms).
+    department, ARM_UNIT standing for its id), and ``others`` (if any);
+    their union holds every row of ``ids`` (visible_case_arms).
 
     Each arm is one index read newest first with a LIMIT (a department's
     rows along (department_id, submitted_at)); UNION drops the rows two
@@ -334,9 +251,10 @@ def newest_of_arms(
             f" CROSS JOIN LATERAL ({sql}) unit_rows)"
         )
         params.extend([list(units), *arm_params])
-    sql, arm_params = compiled(ids.filter(others))
-    parts.append(f"({sql})")
-    params.extend(arm_params)
+    if others is not None:
+        sql, arm_params = compiled(ids.filter(others))
+        parts.append(f"({sql})")
+        params.extend(arm_params)
     return RawSQL(
         f"SELECT arms.pk FROM ({' UNION '.join(parts)}) arms"
         " ORDER BY arms.submitted_at DESC, arms.pk DESC LIMIT %s OFFSET %s",
@@ -667,9 +585,15 @@ class CaseChangeList(ChangeList):
         # does not repeat the visibility filter: a second copy of its
         # subqueries cost as much Python to compile as the database spent
         # on it. Only the columns the list shows are read (no description,
-        # no details, no encrypted identity numbers to decrypt).
+        # no details, no encrypted identity numbers to decrypt). The ids are
+        # an InitPlan (InSubquery: ``id = ANY(ARRAY(...))``), read once, then
+        # their rows by primary key: as a semi-join, PostgreSQL may walk the
+        # (submitted_at, id) index of the whole table for them when it
+        # prices the ids dear (the committee's search reading every unit,
+        # 248 LATERAL arms at 1M cases: it read all 1,000,002 rows, 282 ms
+        # of 450, for a word with no hits).
         return newest_first(
-            with_warning_colour(Case.objects.filter(pk__in=ids))
+            with_warning_colour(Case.objects.filter(InSubquery("pk", ids)))
             .select_related(*self.list_select_related)
             .only(*self.model_admin.list_columns)
         )
@@ -716,20 +640,22 @@ class CaseChangeList(ChangeList):
         sorted): the hits in the departments under a grant through the
         department-keyed title index (unit_search_word_q), the hits among
         the user's own and per-case grants (a few hundred rows) by their
-        LIKE alone. None where the visibility has no department arm or more
-        than UNITS_SEARCH_MAX, or the database no such index (not
-        PostgreSQL), or the search is a tracking number (one indexed row):
-        then the hits are read as one."""
+        LIKE alone. For a user who sees every case (the committee), every
+        department is an arm. None where the visibility has no department
+        arm, or the database no such index (not PostgreSQL), or the search
+        is a tracking number (one indexed row): then the hits are read as
+        one (by their LIKE: a user without a department grant sees a few
+        hundred rows)."""
         from portal.cases.admin import TRACKING_NUMBER  # admin imports this module
 
         words = self.query.split()
         if not words or TRACKING_NUMBER.match(self.query.strip()):
             return None
-        arms = self.arms(request)
-        if arms is None or not arms[0] or len(arms[0]) > UNITS_SEARCH_MAX:
+        arms = self.search_arms(request)
+        if arms is None or not arms[0]:
             return None
         units, others = arms
-        unscoped = without_bigram_index(self.unscoped_queryset(request))
+        unscoped = self.unscoped_queryset(request)
         if self.cursor:
             unscoped = unscoped.filter(RowBefore(*self.cursor))
 
@@ -739,6 +665,22 @@ class CaseChangeList(ChangeList):
         return newest_of_arms(
             unscoped, units, unit_hits, others, 0, limit, order=sorted_newest_first
         )
+
+    def search_arms(self, request) -> tuple[list[int], Q | None] | None:
+        """The arms of the visibility a search reads (self.arms), or for a
+        user who sees every case (the committee) every department and no
+        other arm: a case always has a department. PostgreSQL only.
+
+        The committee's rarer words (fewer hits than a page among the
+        district's newest SEARCH_WALK_BUDGET rows) were read from an index
+        of the whole district's titles, which every filing wrote ~16 keys
+        to besides the department-keyed index's; the departments' keys hold
+        the same hits (one LATERAL query over the 250 units)."""
+        if connections[self.queryset.db].vendor != "postgresql":
+            return None
+        if self.department_part is None and sees_all_cases(request.user):
+            return list(Department.objects.values_list("pk", flat=True)), None
+        return self.arms(request)
 
     def search_walk_pays(self) -> bool:
         """Whether the search's page walks newest first (walked_search_ids),

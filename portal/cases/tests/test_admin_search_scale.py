@@ -1,7 +1,7 @@
 """The changelist's search: no count of the hits; the page walks the newest
-rows with the LIKE alone (without_bigram_index) up to a budget, then the
-bigram index takes the rest (walked_search_ids), and finds exactly the cases,
-in the same order, that the selector finds."""
+rows with the LIKE up to a budget, then the department-keyed title index
+takes the rest unit by unit (walked_search_ids, searched_by_units), and
+finds exactly the cases, in the same order, that the selector finds."""
 
 import re
 
@@ -14,10 +14,8 @@ from portal.cases.admin import CaseAdmin
 from portal.cases.admin_changelist import (
     CaseChangeList,
     RowBefore,
-    search_word_q,
     unit_search_word_q,
     walked_search_ids,
-    without_bigram_index,
 )
 from portal.cases.models import Case, ServiceCategory
 from portal.cases.selectors import case_search_q, visible_cases
@@ -49,24 +47,6 @@ def titled(category, people, district):
     return titles
 
 
-def test_without_bigram_index_finds_what_the_selector_finds(titled, people):
-    words = [
-        "噪声",
-        "abc",
-        "ABC",
-        "路",
-        "%",
-        "噪 声",
-        people["owner"].real_name,
-        "无此词",
-    ]
-    for word in words:
-        expected = ids(Case.objects.filter(case_search_q(word)))
-        searched = Case.objects.filter(search_word_q(word))
-        assert ids(searched) == expected, word
-        assert ids(without_bigram_index(searched)) == expected, word
-
-
 def page_sql(client) -> tuple[list[int], list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(CHANGELIST, {"q": "噪声"})
@@ -79,8 +59,9 @@ def page_sql(client) -> tuple[list[int], list[str]]:
 def test_search_page_is_the_same_walked_or_sorted(
     client, titled, people, monkeypatch, walk
 ):
-    """Walked (many hits), the page drops the bigram condition; sorted (few
-    hits), it keeps it; both list the visible hits newest first."""
+    """Walked (many hits) or sorted (few hits), the page lists the visible
+    hits newest first; sorted, they come from the clerk's units' keys of the
+    title index."""
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
     monkeypatch.setattr(CaseChangeList, "search_walk_pays", lambda self: walk)
     client.force_login(people["clerk"])
@@ -98,8 +79,8 @@ def test_search_page_is_the_same_walked_or_sorted(
     if connection.vendor == "postgresql":
         pages = [sql for sql in sqls if "LIMIT 3" in sql]  # a page and one row
         assert pages, sqls
-        # Walked: the walk reads the LIKE alone, and the bigram index serves
-        # only the rows past its budget; sorted: the bigram index alone.
+        # Walked: the walk reads the LIKE, and the units' keys serve only
+        # the rows past its budget; sorted: the units' keys alone.
         assert any("WITH walk AS" in sql for sql in pages) is walk
         if not walk:
             # The clerk's department's hits: its own keys of the title
@@ -137,8 +118,8 @@ def newest_first_pks(queryset) -> list[int]:
 
 @pytest.mark.parametrize("budget", [0, 1, 3, 1000])
 def test_walked_search_ids_are_the_selectors_first_hits(titled, people, budget):
-    """Whatever the budget (where the walk stops and the bigram index takes
-    over), the ids are the first visible hits newest first, from any cursor;
+    """Whatever the budget (where the walk stops and the rest is read), the
+    ids are the first visible hits newest first, from any cursor;
     the clerk never gets a case of another department."""
     clerk = people["clerk"]
     for word in ["噪声", "路", "abc", people["owner"].real_name, "无此词"]:
@@ -148,7 +129,7 @@ def test_walked_search_ids_are_the_selectors_first_hits(titled, people, budget):
         cursors = [None, *Case.objects.filter(pk__in=expected[:3])]
         for last in cursors:
             cursor = (last.submitted_at, last.pk) if last else None
-            searched = visible_cases(clerk).filter(search_word_q(word))
+            searched = visible_cases(clerk).filter(case_search_q(word))
             if cursor:
                 searched = searched.filter(RowBefore(*cursor))
             after = expected[expected.index(last.pk) + 1 :] if last else expected
@@ -261,17 +242,15 @@ def test_yiwang_unit_bigrams_keys_each_piece_by_the_department():
 
 
 def test_unit_search_finds_the_units_hits_of_the_selector(titled, people, district):
-    """unit_search_word_q, read with the bigram condition switched off as
-    the page reads it, finds exactly the unit's cases that case_search_q
-    finds: no other department's, and the applicant's name still counts."""
+    """unit_search_word_q, ANDed with case_search_q as the page reads it,
+    finds exactly the unit's cases that case_search_q finds: no other
+    department's, and the applicant's name still counts."""
     words = ["噪声", "噪", "abc", "路", "%", people["owner"].real_name, "无此词"]
     for unit in (district["housing"].pk, district["market"].pk):
         for word in words:
             expected = ids(Case.objects.filter(case_search_q(word), department_id=unit))
-            searched = without_bigram_index(
-                Case.objects.filter(search_word_q(word)).filter(
-                    unit_search_word_q(unit, word)
-                )
+            searched = Case.objects.filter(case_search_q(word)).filter(
+                unit_search_word_q(unit, word)
             )
             assert ids(searched) == expected, (unit, word)
 
@@ -311,8 +290,9 @@ def test_search_pages_by_units_are_the_selectors_hits(
     client, reached, people, monkeypatch, role, walk
 ):
     """However the hits are read (walked past a budget of 0 rows, or sorted;
-    arm by arm with the units' index keys on PostgreSQL), paging on shows
-    each visible hit once, newest first, for every kind of staff user."""
+    arm by arm with the units' index keys on PostgreSQL, every unit for the
+    committee), paging on shows each visible hit once, newest first, for
+    every kind of staff user."""
     import portal.cases.admin_changelist as changelist
 
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
@@ -327,7 +307,9 @@ def test_search_pages_by_units_are_the_selectors_hits(
     # (Read before the next request: each one empties the connection's log.)
     sqls = [query["sql"] for query in queries.captured_queries]
     by_units = any("yiwang_unit_bigrams" in sql for sql in sqls)
-    assert by_units is (connection.vendor == "postgresql" and role != "committee")
+    assert by_units is (connection.vendor == "postgresql")
+    district_titles = re.compile(r'yiwang_bigrams\([^()]*"title"\)')
+    assert not any(district_titles.search(sql) for sql in sqls)
     shown = [case.pk for case in cl.result_list]
     while cl.next_page_url:
         cl, _body = search_page(client, cl.next_page_url)
@@ -335,20 +317,17 @@ def test_search_pages_by_units_are_the_selectors_hits(
     assert shown == expected
 
 
-def test_more_units_than_the_maximum_are_searched_as_one(
-    client, reached, people, monkeypatch
-):
-    """A user whose grants span more units than UNITS_SEARCH_MAX (a
-    district-wide grant) is searched through the title index alone, with
-    the same hits."""
-    import portal.cases.admin_changelist as changelist
-
-    monkeypatch.setattr(changelist, "UNITS_SEARCH_MAX", 0)
-    monkeypatch.setattr(changelist, "SEARCH_WALK_BUDGET", 0)
-    user = people["clerk"]
-    expected = newest_first_pks(visible_cases(user).filter(case_search_q("噪声")))
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        cl, _body = search_page(client, {"q": "噪声"})
-    assert not any("yiwang_unit_bigrams" in q["sql"] for q in queries.captured_queries)
-    assert [case.pk for case in cl.result_list] == expected
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the bigram indexes are PostgreSQL's"
+)
+@pytest.mark.django_db
+def test_the_titles_have_only_the_department_keyed_index():
+    """Migration 0010 dropped the index of the whole district's titles: a
+    filing writes one set of title keys (the department-keyed index's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes"
+            " WHERE tablename = 'cases_case' AND indexdef LIKE '%%bigrams%%'"
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"case_unit_title_bigrams"}
