@@ -211,20 +211,18 @@ def _insert_new(case: Case, *, actor, kind: str, now: datetime.datetime) -> Case
     case_values = _column_values(Case, case)
     event_values = _column_values(CaseEvent, event, fed={"case_id": "c"})
     sql = (
-        f"WITH c AS ({_insert(Case, case_values)} RETURNING id), "
-        f"hc AS ({_insert_history(Case, case_values, fed={'id': 'c'})}), "
-        f"e AS ({_insert(CaseEvent, event_values)} RETURNING id), "
-        f"he AS ({_insert_history(CaseEvent, event_values, fed={'id': 'e'})}) "
+        f"WITH c AS ({_insert(Case, case_values)} RETURNING *), "
+        f"h AS ({_history_common(Case)}), "
+        f"hc AS ({_insert_history(Case, 'c', reason='%s')}), "
+        f"e AS ({_insert(CaseEvent, event_values)} RETURNING *), "
+        f"he AS ({_insert_history(CaseEvent, 'e', reason='NULL')}) "
         "SELECT (SELECT id FROM c), (SELECT id FROM e)"
     )
-    reason = str(CaseEvent.Kind(kind).label)
     params = [
         *_params(case_values),
-        *_params(case_values),
-        *_history_params(Case, history, reason),
+        *_history_params(Case, history),
+        str(CaseEvent.Kind(kind).label),
         *_params(event_values),
-        *_params(event_values),
-        *_history_params(CaseEvent, history, None),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -286,6 +284,8 @@ HISTORY_COLUMNS = (
     "history_type",
     "history_user_id",
 )
+# The history columns with one value for both of _insert_new's history rows.
+HISTORY_SHARED = ("history_date", "history_type", "history_user_id")
 
 
 @functools.cache
@@ -295,38 +295,63 @@ def _history_model(model):
     return model.history.model
 
 
-def _insert_history(model, values: dict, fed: dict) -> str:
-    """The INSERT of the instance's simple-history row: its values, the
-    instance's id from a WITH query, then the history columns."""
+def _history_common(model) -> str:
+    """The history columns both history rows share (the time, the type,
+    the user), as one row of parameters cast to their columns' types: each
+    is written once in _insert_new's statement."""
+    meta = _history_model(model)._meta
+    casts = ", ".join(
+        f"%s::{meta.get_field(name).db_type(connection)} AS {name}"
+        for name in HISTORY_SHARED
+    )
+    return f"SELECT {casts}"
+
+
+def _insert_history(model, source: str, reason: str) -> str:
+    """The INSERT of the simple-history row of the row that the WITH query
+    ``source`` inserted (RETURNING *): its columns as written, then the
+    shared history columns (WITH query h, _history_common) and the reason
+    (SQL: a placeholder or NULL).
+
+    Read from the inserted row, the case's ~35 values are parameters once,
+    not twice: _insert_new's statement has 48 parameters instead of 96, so
+    psycopg keeps its parsed placeholders (up to 50 parameters) instead of
+    splitting the statement by a regular expression on every filing."""
     history_model = _history_model(model)
+    quote = connection.ops.quote_name
     names = {f.attname for f in history_model._meta.local_concrete_fields}
-    expected = {*values, *fed, "history_id", *HISTORY_COLUMNS}
+    own = [f.column for f in model._meta.local_concrete_fields]
+    expected = {
+        *(f.attname for f in model._meta.local_concrete_fields),
+        "history_id",
+        *HISTORY_COLUMNS,
+    }
     if names != expected:  # simple-history or the model changed: say so
         raise ImproperlyConfigured(
             f"{history_model.__name__} columns {sorted(names ^ expected)} "
             "are not written by _insert_new"
         )
-    own = {
-        **{
-            attname: (history_model._meta.get_field(attname).column, (_FED, query))
-            for attname, query in fed.items()
-        },
-        **values,
+    history = {
+        name: history_model._meta.get_field(name).column for name in HISTORY_COLUMNS
     }
-    columns = [column for column, _value in own.values()] + list(HISTORY_COLUMNS)
-    marks = [_placeholder(value) for _column, value in own.values()]
-    marks += ["%s"] * len(HISTORY_COLUMNS)
+    columns = [quote(column) for column in own] + [
+        quote(history[name]) for name in HISTORY_COLUMNS
+    ]
+    selected = [f"{source}.{quote(column)}" for column in own] + [
+        reason if name == "history_change_reason" else f"h.{name}"
+        for name in HISTORY_COLUMNS
+    ]
     return (
-        f"INSERT INTO {history_model._meta.db_table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(marks)})"
+        f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selected)} FROM {source}, h"
     )
 
 
-def _history_params(model, history: dict, reason) -> list:
+def _history_params(model, history: dict) -> list:
+    """The parameters of _history_common, in HISTORY_SHARED's order."""
     field = _history_model(model)._meta.get_field("history_date")
     return [
         field.get_db_prep_save(history["history_date"], connection=connection),
-        reason,
         history["history_type"],
         history["history_user_id"],
     ]
