@@ -1,5 +1,6 @@
 """The WSGI application gunicorn serves (docs/deployment.md)."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -16,7 +17,17 @@ def warm_up() -> None:
     0.4 s of CPU on the bench machine (bench/overhead.py). With gunicorn's
     --preload this runs once in the master, before the workers are forked,
     so no worker, nor one that --max-requests starts afresh, makes a visitor
-    wait for it. It opens no database connection."""
+    wait for it. It opens no database connection.
+
+    Last, what was loaded is frozen out of the garbage collector's reach
+    (gc.freeze): a worker's full collection walked every object of
+    Django, the apps and the compiled templates, ~350,000, and paused the
+    request it fell on for ~143 ms (measured in a warmed process at 100k,
+    about once every 200 API requests, more often on the allocating admin
+    pages); after the freeze it walks only what the worker made since. The
+    frozen objects are the ones a process keeps to its end anyway, and the
+    forked workers share their pages instead of the collector touching
+    them."""
     from django.conf import settings
     from django.urls import get_resolver
     from django.utils import translation
@@ -27,6 +38,8 @@ def warm_up() -> None:
             translation.gettext("Home")
             resolver.reverse_dict  # noqa: B018 - builds the reverse lookup
     warm_templates()
+    gc.collect()
+    gc.freeze()
 
 
 def template_dirs() -> list[Path]:

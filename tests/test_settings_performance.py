@@ -108,6 +108,8 @@ for name in ("cases/detail.html", "base.html", "admin/change_list.html",
     assert name in site, name
 widgets = cached(get_default_renderer().engine)
 assert "django/forms/widgets/hidden.html" in widgets, "no widget templates"
+import gc
+assert gc.get_freeze_count() > 100_000, "the loaded objects are not frozen"
 print("ok")
 """
 
@@ -115,8 +117,9 @@ print("ok")
 def test_the_wsgi_module_warms_up_without_a_database(tmp_path):
     """portal/wsgi.py loads the URL patterns and the translations and
     compiles the templates when it is imported (in gunicorn's master, with
-    --preload): it must not open a database connection there, which the
-    forked workers would share."""
+    --preload), then freezes what it loaded out of the garbage collector's
+    full collections: it must not open a database connection there, which
+    the forked workers would share."""
     result = subprocess.run(
         [sys.executable, "-c", _WARM_WORKER],
         cwd=ROOT,
