@@ -35,6 +35,7 @@ session or authentication middleware, is left out together with them).
 
     BENCH_DB=yiwang_bench_100k .venv/bin/python bench/overhead.py
     BENCH_PROFILE=my_matters .venv/bin/python bench/overhead.py   # + pyinstrument
+    BENCH_PROFILE=changelist BENCH_PROFILE_FLAT=40 ...   # cProfile's top 40 instead
     BENCH_PAGES=changelist,case_page BENCH_COMPARE=0 BENCH_MIDDLEWARE=0 \
         .venv/bin/python bench/overhead.py       # only these pages, no tables
 
@@ -344,6 +345,24 @@ def main() -> None:
         from pyinstrument import Profiler
 
         path, jar = cases[target]
+        if os.environ.get("BENCH_PROFILE_FLAT"):
+            # Functions by their own time (cProfile), the top
+            # BENCH_PROFILE_FLAT of them: where the tree spreads a page's
+            # time over many small frames.
+            import cProfile
+            import pstats
+
+            measure(app, path, jar, 10)  # warm
+            flat = cProfile.Profile()
+            flat.enable()
+            measure(app, path, jar, int(os.environ.get("BENCH_PROFILE_REPEAT", "100")))
+            flat.disable()
+            stats = pstats.Stats(flat).sort_stats("tottime")
+            stats.print_stats(int(os.environ["BENCH_PROFILE_FLAT"]))
+            stats.sort_stats("cumulative").print_stats(
+                int(os.environ["BENCH_PROFILE_FLAT"])
+            )
+            return
         profiler = Profiler(interval=0.0002)
         profiler.start()
         measure(app, path, jar, int(os.environ.get("BENCH_PROFILE_REPEAT", "100")))

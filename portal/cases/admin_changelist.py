@@ -235,11 +235,17 @@ def newest_of_arms(
     The departments' arms are one query, run for each department by a
     LATERAL join over the list of ids (PostgreSQL), not one compiled per
     department: 13 departments cost ~3.5 ms more CPU than one (~0.3 ms
-    each to build and compile), and their planning grew with them."""
+    each to build and compile), and their planning grew with them.
+
+    ``order=None``: any ``start + limit`` rows, in no order: each arm stops
+    at the limit wherever its index gives them, the arms are joined by
+    UNION ALL (a row two arms share may come twice) and the first rows
+    given are taken (CaseChangeList.sorted_search_queryset)."""
     connection_ = connections[ids.db]
 
     def compiled(queryset):
-        query = order(queryset).values("pk", "submitted_at")[: start + limit].query
+        queryset = order(queryset) if order else queryset.order_by()
+        query = queryset.values("pk", "submitted_at")[: start + limit].query
         return query.get_compiler(connection=connection_).as_sql()
 
     parts, params = [], []
@@ -255,6 +261,12 @@ def newest_of_arms(
         sql, arm_params = compiled(ids.filter(others))
         parts.append(f"({sql})")
         params.extend(arm_params)
+    if order is None:
+        return RawSQL(
+            f"SELECT arms.pk FROM ({' UNION ALL '.join(parts)}) arms"
+            " LIMIT %s OFFSET %s",
+            (*params, limit, start),
+        )
     return RawSQL(
         f"SELECT arms.pk FROM ({' UNION '.join(parts)}) arms"
         " ORDER BY arms.submitted_at DESC, arms.pk DESC LIMIT %s OFFSET %s",
@@ -267,6 +279,9 @@ def department_arm(unit) -> Q:
     return Q(department_id=unit)
 
 
+# The attribute of a changelist's queryset that holds its capped count,
+# known before it is counted (CaseChangeList.sorted_search_queryset).
+KNOWN_COUNT = "known_count"
 # The attribute of a changelist's queryset that names a part of it to count
 # first (CappedCountPaginator._count_part_first).
 COUNT_PART_FIRST = "count_part_first"
@@ -299,7 +314,10 @@ class CappedCountPaginator(Paginator):
         newest = model._default_manager.order_by("-pk").values("pk")[:1]
         part = getattr(self.object_list, COUNT_PART_FIRST, None)
         connection_ = connections[self.object_list.db]
-        if part is not None and connection_.vendor == "postgresql":
+        known = getattr(self.object_list, KNOWN_COUNT, None)
+        if known is not None:  # (the table's size: only a keyset page reads it)
+            rows, table = known, None
+        elif part is not None and connection_.vendor == "postgresql":
             rows, table = self._count_part_first(connection_, part, newest)
         else:
             counted = self._capped(self.object_list).aggregate(
@@ -504,7 +522,11 @@ class CaseChangeList(ChangeList):
     def get_results(self, request):
         if self.uncounted:
             return self.get_search_results(request)
+        if self.query:  # a search sorted by a column
+            self.queryset = self.sorted_search_queryset(request)
         super().get_results(request)
+        if not self.keyset and not self.show_all:
+            self.result_list = self.sorted_page_rows()
         if not self.keyset or self.show_all:
             return
         ids = self.queryset
@@ -546,6 +568,16 @@ class CaseChangeList(ChangeList):
         else:
             page = ids.values("pk")[start : start + self.list_per_page]
         self.result_list = self.rows(page)
+
+    def sorted_page_rows(self):
+        """A page in another order than newest first (``?o=…``): its ids in
+        that order first, then their rows (self.rows) in the same order, so
+        that the joins touch 50 rows. Django's page joined every candidate
+        to its category, department and three users before the sort:
+        a search for 井盖 sorted by tracking number at 1M cases joined all
+        4,089 hits, 116 ms of 121."""
+        page = self.result_list  # the paginator's slice of self.queryset
+        return self.rows(page.values("pk")).order_by(*page.query.order_by)
 
     def unscoped_queryset(self, request):
         """The list's filters and search on every case: what
@@ -634,7 +666,39 @@ class CaseChangeList(ChangeList):
         self.can_show_all = False
         self.multi_page = False
 
-    def searched_by_units(self, request, limit: int):
+    def sorted_search_queryset(self, request):
+        """The list of a search sorted by a column (``?q=…&o=…``), whose page
+        is chosen among all its hits: up to CAP + 1 hits are read through
+        the units' title keys first (searched_by_units in no order, each
+        unit's read stopping at the limit). When that is all of them, the
+        list is those rows by primary key, and they are its count; when
+        there are more, the count is "CAP+" without counting and the page
+        is sorted over the search as before. The list was counted by its
+        LIKE over every visible row until CAP + 1 hits: 井盖 in the busiest
+        unit at 1M cases (3,567 hits) read the unit's 64,000 rows, 252-529
+        ms, and its page sorted them again, 583-679 ms.
+
+        The queryset as it is where the hits are not read by units (not
+        PostgreSQL, a tracking number, no department arm)."""
+        cap = self.model_admin.paginator.cap
+        hits = self.searched_by_units(request, cap + 1, order=None)
+        if hits is None:
+            return self.queryset
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(hits.sql, hits.params)
+            rows = [pk for (pk,) in cursor.fetchall()]
+        if len(rows) > cap:
+            queryset = self.queryset.all()
+            setattr(queryset, KNOWN_COUNT, cap + 1)
+            return queryset
+        ids = sorted(set(rows))
+        queryset = self.queryset.filter(
+            InSubquery("pk", RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+        )
+        setattr(queryset, KNOWN_COUNT, len(ids))
+        return queryset
+
+    def searched_by_units(self, request, limit: int, order=sorted_newest_first):
         """The search's first ``limit`` hits newest first, read arm by arm of
         the visibility (newest_of_arms, each arm's hits collected and
         sorted): the hits in the departments under a grant through the
@@ -662,9 +726,7 @@ class CaseChangeList(ChangeList):
         def unit_hits(unit) -> Q:
             return Q(*[unit_search_word_q(unit, word) for word in words])
 
-        return newest_of_arms(
-            unscoped, units, unit_hits, others, 0, limit, order=sorted_newest_first
-        )
+        return newest_of_arms(unscoped, units, unit_hits, others, 0, limit, order=order)
 
     def search_arms(self, request) -> tuple[list[int], Q | None] | None:
         """The arms of the visibility a search reads (self.arms), or for a
