@@ -240,12 +240,14 @@ def newest_of_arms(
     ``order=None``: any ``start + limit`` rows, in no order: each arm stops
     at the limit wherever its index gives them, the arms are joined by
     UNION ALL (a row two arms share may come twice) and the first rows
-    given are taken (CaseChangeList.sorted_search_queryset)."""
+    given are taken (CaseChangeList.sorted_search_queryset); with
+    ``limit=None``, all of them."""
     connection_ = connections[ids.db]
 
     def compiled(queryset):
         queryset = order(queryset) if order else queryset.order_by()
-        query = queryset.values("pk", "submitted_at")[: start + limit].query
+        stop = None if limit is None else start + limit
+        query = queryset.values("pk", "submitted_at")[:stop].query
         return query.get_compiler(connection=connection_).as_sql()
 
     parts, params = [], []
@@ -689,6 +691,15 @@ class CaseChangeList(ChangeList):
             rows = [pk for (pk,) in cursor.fetchall()]
         if len(rows) > cap:
             queryset = self.queryset.all()
+            if not self.sorted_by_an_index(queryset):
+                # All the hits, collected through the units' keys, are the
+                # rows to sort: not every visible row read for its LIKE
+                # (井盖 sorted by title at 10M cases: the busiest unit's
+                # 693,173 rows read for 40,886 hits, 2.0 s warm, 13.7 s
+                # cold). An order an index gives (tracking number, time of
+                # filing) walks that index instead, and stops at the page.
+                everything = self.searched_by_units(request, None, order=None)
+                queryset = queryset.filter(InSubquery("pk", everything))
             setattr(queryset, KNOWN_COUNT, cap + 1)
             return queryset
         ids = sorted(set(rows))
@@ -698,7 +709,18 @@ class CaseChangeList(ChangeList):
         setattr(queryset, KNOWN_COUNT, len(ids))
         return queryset
 
-    def searched_by_units(self, request, limit: int, order=sorted_newest_first):
+    @staticmethod
+    def sorted_by_an_index(queryset) -> bool:
+        """Whether the list's first order is a column of its own index
+        (tracking number, time of filing): PostgreSQL reads such a page by
+        walking the index, whatever the number of hits."""
+        order = queryset.query.order_by
+        first = str(order[0]).lstrip("-") if order else ""
+        return first in ("tracking_number", "submitted_at")
+
+    def searched_by_units(
+        self, request, limit: int | None, order=sorted_newest_first
+    ):
         """The search's first ``limit`` hits newest first, read arm by arm of
         the visibility (newest_of_arms, each arm's hits collected and
         sorted): the hits in the departments under a grant through the

@@ -347,7 +347,9 @@ def test_a_sorted_search_is_the_selectors_hits_in_the_columns_order(
     PostgreSQL its hits are read through the units' title keys first
     (sorted_search_queryset) and the LIKE is never counted. With more hits
     than the cap, the count says "cap+" without counting and the first page
-    is still the first of all the hits."""
+    is still the first of all the hits: walked along the tracking number's
+    index (the clerks' column 1), or sorted among all the hits collected
+    through the units' keys (the committee's column 1, the title)."""
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
     monkeypatch.setattr(CappedCountPaginator, "cap", cap)
     user = people[role]
