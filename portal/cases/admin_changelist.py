@@ -446,7 +446,13 @@ class CaseChangeList(ChangeList):
     first pages and for the other orders, within the paginator's cap."""
 
     def __init__(self, request, *args, **kwargs):
-        self.cursor = parse_cursor(request.GET.get(CURSOR_VAR))
+        # Only the newest-first order pages by cursor: a sorted list's
+        # links drop it, and one left in its address by hand is ignored.
+        self.cursor = (
+            None
+            if ORDER_VAR in request.GET
+            else parse_cursor(request.GET.get(CURSOR_VAR))
+        )
         super().__init__(request, *args, **kwargs)
 
     def get_queryset(self, request, exclude_parameters=None):
@@ -718,9 +724,7 @@ class CaseChangeList(ChangeList):
         first = str(order[0]).lstrip("-") if order else ""
         return first in ("tracking_number", "submitted_at")
 
-    def searched_by_units(
-        self, request, limit: int | None, order=sorted_newest_first
-    ):
+    def searched_by_units(self, request, limit: int | None, order=sorted_newest_first):
         """The search's first ``limit`` hits newest first, read arm by arm of
         the visibility (newest_of_arms, each arm's hits collected and
         sorted): the hits in the departments under a grant through the
