@@ -99,6 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL;"
     )
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, reading timestamps with psycopg's C code
+        # (portal/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "portal.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # Test databases (pytest-xdist's too) are UTF-8 from template0, so they get
     # the cluster's UTF-8 locale that pg_trgm needs for Chinese text.

@@ -20,7 +20,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "portal.postgresql":  # noqa: F405
     # The test runner empties every table (TRUNCATE) after a transactional
     # test; the audit log's trigger lets that through only when asked
     # (portal/audit/migrations/0003). Production connections never ask.
