@@ -680,11 +680,12 @@ class CaseChangeList(ChangeList):
         the units' title keys first (searched_by_units in no order, each
         unit's read stopping at the limit). When that is all of them, the
         list is those rows by primary key, and they are its count; when
-        there are more, the count is "CAP+" without counting and the page
-        is sorted over the search as before. The list was counted by its
-        LIKE over every visible row until CAP + 1 hits: 井盖 in the busiest
-        unit at 1M cases (3,567 hits) read the unit's 64,000 rows, 252-529
-        ms, and its page sorted them again, 583-679 ms.
+        there are more, the count is "CAP+" without counting, and the page
+        is sorted among all the hits collected the same way (or walked
+        along the index of its order, sorted_by_an_index). The list was
+        counted by its LIKE over every visible row until CAP + 1 hits: 井盖
+        in the busiest unit at 1M cases (3,567 hits) read the unit's 64,000
+        rows, 252-529 ms, and its page sorted them again, 583-679 ms.
 
         The queryset as it is where the hits are not read by units (not
         PostgreSQL, a tracking number, no department arm)."""
