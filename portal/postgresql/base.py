@@ -25,7 +25,7 @@ from django.db.backends.postgresql import base
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 
-TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+TIMESTAMPTZ_OID = base.TIMESTAMPTZ_OID  # what Django's create_cursor looks up
 # The loader psycopg registers by default: its C class with psycopg-binary.
 PSYCOPG_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
