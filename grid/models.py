@@ -132,6 +132,7 @@ class GridEvent(models.Model):
         related_name="events",
         null=True,
         blank=True,
+        db_index=False,  # grid_event_grid starts with it
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -201,6 +201,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# No index on the history rows' time (simple-history's default): every history
+# read is one record's rows (by its id's index) in time order, and the
+# district's audit trail by time is portal.audit's (indexed). The two largest
+# copies, cases and timeline entries, carried 108 MB of such index each per
+# million cases, written on every workflow step and read by nothing.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # Celery: eager in the embedded mode, a real broker when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool(

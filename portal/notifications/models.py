@@ -15,6 +15,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notif_recipient_read and notif_recipient_time start with it
     )
     case = models.ForeignKey(
         "cases.Case",
