@@ -216,6 +216,7 @@ def newest_of_arms(
     start: int,
     limit: int,
     order=newest_first,
+    merge=("-submitted_at", "-pk"),
 ):
     """Ids ``start`` to ``start + limit`` of ``ids`` (the visible, filtered
     rows before the cursor) newest first, as one SQL subquery that reads
@@ -241,20 +242,27 @@ def newest_of_arms(
     at the limit wherever its index gives them, the arms are joined by
     UNION ALL (a row two arms share may come twice) and the first rows
     given are taken (CaseChangeList.sorted_search_queryset); with
-    ``limit=None``, all of them."""
+    ``limit=None``, all of them.
+
+    ``merge``: the order of the page, as field names (``-`` for descending,
+    ``pk`` last), when it is not newest first; ``order`` then sorts each arm
+    the same way (a sorted list, CaseChangeList.sorted_page_ids)."""
     connection_ = connections[ids.db]
 
     def compiled(queryset):
         queryset = order(queryset) if order else queryset.order_by()
         stop = None if limit is None else start + limit
-        query = queryset.values("pk", "submitted_at")[:stop].query
+        query = queryset.values("pk", *columns)[:stop].query
         return query.get_compiler(connection=connection_).as_sql()
 
+    # The columns the arms' rows are merged by, besides the primary key.
+    columns = [name.lstrip("-") for name in merge if name.lstrip("-") != "pk"]
     parts, params = [], []
     if units:
         sql, arm_params = compiled(ids.filter(unit_arm(ARM_UNIT)))
+        selected = ", ".join(f"unit_rows.{column}" for column in ["pk", *columns])
         parts.append(
-            "(SELECT unit_rows.pk, unit_rows.submitted_at"
+            f"(SELECT {selected}"
             " FROM unnest(%s::bigint[]) AS arm_units (id)"
             f" CROSS JOIN LATERAL ({sql}) unit_rows)"
         )
@@ -269,9 +277,13 @@ def newest_of_arms(
             " LIMIT %s OFFSET %s",
             (*params, limit, start),
         )
+    by = ", ".join(
+        f"arms.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in merge
+    )
     return RawSQL(
         f"SELECT arms.pk FROM ({' UNION '.join(parts)}) arms"
-        " ORDER BY arms.submitted_at DESC, arms.pk DESC LIMIT %s OFFSET %s",
+        f" ORDER BY {by} LIMIT %s OFFSET %s",
         (*params, limit, start),
     )
 
@@ -280,6 +292,11 @@ def department_arm(unit) -> Q:
     """A department's arm of the visibility (newest_of_arms' unit_arm)."""
     return Q(department_id=unit)
 
+
+# The orders a department's rows can be read in from an index of their own
+# (case_dept_status_sub, case_dept_sub), with the others that
+# CaseChangeList.get_ordering adds (newest first, then the id).
+ORDERS_BY_UNIT = ("status", "submitted_at")
 
 # The attribute of a changelist's queryset that holds its capped count,
 # known before it is counted (CaseChangeList.sorted_search_queryset).
@@ -534,7 +551,7 @@ class CaseChangeList(ChangeList):
             self.queryset = self.sorted_search_queryset(request)
         super().get_results(request)
         if not self.keyset and not self.show_all:
-            self.result_list = self.sorted_page_rows()
+            self.result_list = self.sorted_page_rows(request)
         if not self.keyset or self.show_all:
             return
         ids = self.queryset
@@ -577,15 +594,56 @@ class CaseChangeList(ChangeList):
             page = ids.values("pk")[start : start + self.list_per_page]
         self.result_list = self.rows(page)
 
-    def sorted_page_rows(self):
+    def get_ordering(self, request, queryset):
+        """A column's order, then newest first, then the id: the rows of one
+        status (one category, one due day) in the default list's order, not
+        by id alone; and a unit's rows of one status can be read in that
+        order from case_dept_status_sub (sorted_page_ids)."""
+        ordering = super().get_ordering(request, queryset)
+        if (
+            ORDER_VAR in self.params
+            and ordering[-1] in ("pk", "-pk")
+            and not {"submitted_at", "-submitted_at"} & set(map(str, ordering))
+        ):
+            ordering.insert(len(ordering) - 1, "-submitted_at")
+        return ordering
+
+    def sorted_page_rows(self, request):
         """A page in another order than newest first (``?o=…``): its ids in
-        that order first, then their rows (self.rows) in the same order, so
-        that the joins touch 50 rows. Django's page joined every candidate
-        to its category, department and three users before the sort:
-        a search for 井盖 sorted by tracking number at 1M cases joined all
-        4,089 hits, 116 ms of 121."""
+        that order first (sorted_page_ids), then their rows (self.rows) in
+        the same order, so that the joins touch 50 rows. Django's page
+        joined every candidate to its category, department and three users
+        before the sort: a search for 井盖 sorted by tracking number at 1M
+        cases joined all 4,089 hits, 116 ms of 121."""
         page = self.result_list  # the paginator's slice of self.queryset
-        return self.rows(page.values("pk")).order_by(*page.query.order_by)
+        order = page.query.order_by
+        return self.rows(self.sorted_page_ids(request, page, order)).order_by(*order)
+
+    def sorted_page_ids(self, request, page, order):
+        """The ids of a sorted page: the paginator's slice, or, when each
+        department's rows can be read in the page's order from an index of
+        their own (ORDERS_BY_UNIT: status, time of filing) and there is no
+        search, each arm of the visibility read in that order up to the
+        page and merged (newest_of_arms). The slice collected and sorted
+        every visible row: the busiest unit's 693,173 at 10M cases by
+        status, 2.3 s."""
+        arms = None if self.query else self.arms(request)
+        first = str(order[0]).lstrip("-") if order else ""
+        plain = all(isinstance(name, str) for name in order)
+        if arms is None or not plain or first not in ORDERS_BY_UNIT:
+            return page.values("pk")
+        units, others = arms
+        start = (self.page_num - 1) * self.list_per_page
+        return newest_of_arms(
+            self.unscoped_queryset(request),
+            units,
+            department_arm,
+            others,
+            start,
+            self.list_per_page,
+            order=lambda queryset: queryset.order_by(*order),
+            merge=order,
+        )
 
     def unscoped_queryset(self, request):
         """The list's filters and search on every case: what
