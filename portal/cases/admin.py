@@ -309,21 +309,6 @@ class CaseAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "applicant__real_name")
     search_help_text = SEARCH_HELP
     list_select_related = ("category", "department", "applicant", "assignee")
-    # What the rows of list_display read (CaseChangeList reads only these).
-    list_columns = (
-        "tracking_number",
-        "title",
-        "status",
-        "stage_due_at",
-        "submitted_at",
-        "category__name",
-        "department__name",
-        "applicant__username",
-        "applicant__real_name",
-        "applicant__mobile",
-        "assignee__username",
-        "assignee__real_name",
-    )
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator

@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from portal.cases import workflow
+from portal.cases.list_rows import ListedCase
+from portal.cases.models import Case
 from portal.cases.templatetags.case_admin_list import RowPlan
 from portal.cases.tests.factories import file_case
+from portal.cases.warnings import with_warning_colour
 
 CHANGELIST = reverse("admin:cases_case_changelist")
 
@@ -52,10 +55,13 @@ def test_rows_are_djangos_rows(client, varied_cases, people, query):
     cl = response.context["cl"]
     rows = list(cl.result_list)
     assert rows
+    assert all(isinstance(row, ListedCase) for row in rows)
+    # Django draws the model instance of each row; ours, the row's values.
+    cases = with_warning_colour(Case.objects.select_related(*cl.list_select_related))
     plan = RowPlan(cl)
     body = response.content.decode()
     for row in rows:
-        django_row = "".join(items_for_result(cl, row, None))
+        django_row = "".join(items_for_result(cl, cases.get(pk=row.pk), None))
         assert plan.row(row) == django_row
         assert f"<tr>{django_row}</tr>" in body
     if query:
@@ -99,11 +105,39 @@ def test_results_table_is_djangos(client, varied_cases, people, language):
     with translation.override(language):
         response = client.get(CHANGELIST, {"o": "3.-2"})
         cl = response.context["cl"]
-        django = render_to_string("admin/change_list_results.html", result_list(cl))
         ours = render_to_string(
             "admin/cases/case/change_list_results.html", case_result_list(cl)
         )
+        # Django's table of the same rows as model instances.
+        cases = with_warning_colour(
+            Case.objects.select_related(*cl.list_select_related)
+        ).in_bulk([row.pk for row in cl.result_list])
+        cl.result_list = [cases[row.pk] for row in cl.result_list]
+        django = render_to_string("admin/change_list_results.html", result_list(cl))
         priority = translation.gettext(SORT_PRIORITY)
     assert _markup(ours) == _markup(django)
     assert 'class="sortpriority"' in ours
     assert priority % {"priority_number": 2} in ours
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_rows_sorted_by_colour_show_the_colour_they_are_sorted_by(
+    client, varied_cases, people, descending
+):
+    """The rows' colours are worked out in Python (list_rows.listed_cases);
+    a list sorted by the colour column is ordered by the SQL expression.
+    Both agree: the rows come in the order of the colours they show."""
+    from portal.cases.selectors import visible_cases
+
+    client.force_login(people["clerk"])
+    columns = list(client.get(CHANGELIST).context["cl"].list_display)
+    order = ("-" if descending else "") + str(columns.index("colour"))
+    cl = client.get(CHANGELIST, {"o": order}).context["cl"]
+    sign = "-" if descending else ""
+    expected = list(
+        with_warning_colour(visible_cases(people["clerk"]))
+        .order_by(f"{sign}warning_colour", "-submitted_at", "-pk")
+        .values_list("pk", "warning_colour")
+    )
+    assert len({colour for _pk, colour in expected}) > 1
+    assert [(row.pk, row.warning_colour) for row in cl.result_list] == expected
