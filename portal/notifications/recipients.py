@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from portal.accounts.models import Department, StaffMembership, User
 from portal.cases.models import Case, CaseEvent
+from portal.notifications.selectors import staff_members
 
 K = CaseEvent.Kind
 APPLICANT, HANDLER, LEADER = "applicant", "handler", "leader"
@@ -57,15 +58,7 @@ RECIPIENT_FIELDS = ("id", "is_active", "email", "mobile", "mobile_verified")
 
 
 def _members(department_id, role) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__department_id=department_id,
-            memberships__role=role,
-            is_active=True,
-        )
-        .only(*RECIPIENT_FIELDS)
-        .order_by("pk")
-    )
+    return staff_members(department_id, role)
 
 
 def _clerks_or_leaders(department_id) -> list[User]:

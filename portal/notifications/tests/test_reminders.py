@@ -57,9 +57,7 @@ def test_yellow_reminds_the_department_clerks_when_nobody_is_assigned(
     assert reminder.level == "yellow" and reminder.stage == "acceptance"
     assert recipients(case, kind="note") == ["clerk_housing", "clerk_housing2"]
     title = Notification.objects.filter(kind="note").first().title
-    assert title == texts.title(
-        case, kind="note", audience=HANDLER, reminder="yellow"
-    )
+    assert title == texts.title(case, kind="note", audience=HANDLER, reminder="yellow")
 
 
 def test_yellow_reminds_the_assignee_only(case, run_on_commit, people):
@@ -197,9 +195,7 @@ def test_red_escalates_to_the_supervising_department(district, people, run_on_co
         "owner",
     ]
     title = Notification.objects.get(recipient=street_leader).title
-    assert title == texts.title(
-        case, kind="escalated", audience=LEADER, reminder="red"
-    )
+    assert title == texts.title(case, kind="escalated", audience=LEADER, reminder="red")
     # The stage clock keeps running: no second escalation from the street.
     with at(case.stage_due_at):
         assert remind(case, "red").pk == reminder.pk
