@@ -285,6 +285,22 @@ def gunicorn_command() -> list[str]:
     ]
 
 
+def worker_command() -> list[str]:
+    """The Celery worker beside gunicorn (bench/worker_cost.py starts the same)."""
+    return [
+        str(ROOT / ".venv" / "bin" / "celery"),
+        "-A",
+        "portal",
+        "worker",
+        "--concurrency",
+        str(CELERY_CONCURRENCY),
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 class Server:
     def __init__(self, db: str):
         self.db = db
@@ -300,18 +316,7 @@ class Server:
         self.worker = None
         if BROKER_URL:
             self.worker = subprocess.Popen(
-                [
-                    str(ROOT / ".venv" / "bin" / "celery"),
-                    "-A",
-                    "portal",
-                    "worker",
-                    "--concurrency",
-                    str(CELERY_CONCURRENCY),
-                    "--loglevel",
-                    "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                worker_command(),
                 cwd=ROOT,
                 env=server_env(self.db),
                 stdout=subprocess.DEVNULL,
