@@ -74,8 +74,9 @@ LISTED_COLUMNS = (
     *(f"applicant__{column}" for column in PERSON_COLUMNS),
     *(f"assignee__{column}" for column in PERSON_COLUMNS),
 )
-_APPLICANT = slice(10, 10 + len(PERSON_COLUMNS))
-_ASSIGNEE = slice(10 + len(PERSON_COLUMNS), None)
+_PEOPLE = LISTED_COLUMNS.index("applicant__id")
+_APPLICANT = slice(_PEOPLE, _PEOPLE + len(PERSON_COLUMNS))
+_ASSIGNEE = slice(_PEOPLE + len(PERSON_COLUMNS), None)
 
 
 def _person(values) -> ListedPerson | None:
@@ -95,7 +96,7 @@ def listed_cases(queryset, now=None) -> list[ListedCase]:
     rows = []
     for values in queryset.values_list(*LISTED_COLUMNS):
         pk, number, title, status, due, submitted, orange, yellow = values[:8]
-        category, department = values[8:10]
+        category, department = values[8:_PEOPLE]
         rows.append(
             ListedCase(
                 pk,

@@ -135,6 +135,19 @@ def _selected(model, names, alias) -> list:
     return selected
 
 
+def _instance(model, selected, values, alias):
+    """The model instance of one row's ``values`` for the ``selected``
+    fields (_selected), converted as the ORM converts them; the fields not
+    selected are deferred (Model.from_db)."""
+    connection = connections[alias]
+    values = list(values)
+    for index, (_field, column, converters) in enumerate(selected):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    names = [field.attname for field, _column, _converters in selected]
+    return model.from_db(alias, names, values)
+
+
 @functools.cache
 def _delivery_query(alias: str):
     """The SQL of event_for_delivery and how to read its rows, built once per
@@ -186,24 +199,19 @@ def event_for_delivery(event_id: int):
     for every filing's task, more than the database spent on it."""
     alias = router.db_for_read(Case)
     sql, parts = _delivery_query(alias)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, [event_id])
         row = cursor.fetchone()
     if row is None:
         return None
     instances, start = [], 0
     for _table, model, selected in parts:
-        values = list(row[start : start + len(selected)])
+        values = row[start : start + len(selected)]
         start += len(selected)
-        for index, (_field, column, converters) in enumerate(selected):
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        if values[0] is None:  # a person the case does not have
-            instances.append(None)
-            continue
-        names = [field.attname for field, _column, _converters in selected]
-        instances.append(model.from_db(alias, names, values))
+        # values[0] is the id: None for a person the case does not have.
+        instances.append(
+            None if values[0] is None else _instance(model, selected, values, alias)
+        )
     event, case, *people = instances
     for person, user in zip(DELIVERY_PEOPLE, people, strict=True):
         setattr(case, person, user)
@@ -243,16 +251,7 @@ def staff_members(department_id, role) -> list:
     and building that query cost more CPU than running it."""
     alias = router.db_for_read(User)
     sql, selected = _members_query(alias)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, [department_id, role])
         rows = cursor.fetchall()
-    names = [field.attname for field, _column, _converters in selected]
-    users = []
-    for row in rows:
-        values = list(row)
-        for index, (_field, column, converters) in enumerate(selected):
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        users.append(User.from_db(alias, names, values))
-    return users
+    return [_instance(User, selected, row, alias) for row in rows]
