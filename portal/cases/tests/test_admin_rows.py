@@ -141,3 +141,34 @@ def test_rows_sorted_by_colour_show_the_colour_they_are_sorted_by(
     )
     assert len({colour for _pk, colour in expected}) > 1
     assert [(row.pk, row.warning_colour) for row in cl.result_list] == expected
+
+
+# Django's admin/actions.html, block "actions-form".
+DJANGO_ACTION_FORM = (
+    "{% for field in action_form %}{% if field.label %}<label>{{ field.label }} "
+    "{{ field }}</label>{% else %}{{ field }}{% endif %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_action_form_is_djangos_drawn_once_per_language(
+    client, varied_cases, people, language
+):
+    """The actions form is the HTML Django's template draws for it, kept
+    once per language and set of actions (case_action_form)."""
+    from django.template import Context, Template
+
+    from portal.cases.templatetags import case_admin_list
+
+    case_admin_list._action_forms.clear()
+    client.force_login(people["clerk"])
+    bodies = [
+        client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE=language) for _round in range(2)
+    ]
+    form = bodies[0].context["action_form"]
+    with translation.override(language):
+        django = Template(DJANGO_ACTION_FORM).render(Context({"action_form": form}))
+    assert 'name="action"' in django and 'name="select_across"' in django
+    for response in bodies:
+        assert django in response.content.decode()
+    assert len(case_admin_list._action_forms) == 1
