@@ -173,11 +173,10 @@ def _delivery_query(alias: str):
         f"JOIN {quote(case_meta.db_table)} c ON c.{quote(case_meta.pk.column)} = "
         f"e.{quote(event_meta.get_field('case').column)}"
     ]
-    for person in DELIVERY_PEOPLE:
-        table = person
+    for person in DELIVERY_PEOPLE:  # each person's table is named after them
         joins.append(
-            f"LEFT JOIN {quote(User._meta.db_table)} {table} "
-            f"ON {table}.{quote(User._meta.pk.column)} = "
+            f"LEFT JOIN {quote(User._meta.db_table)} {person} "
+            f"ON {person}.{quote(User._meta.pk.column)} = "
             f"c.{quote(case_meta.get_field(person).column)}"
         )
     sql = (

@@ -226,11 +226,14 @@ def case_action_form(action_form):
     drawing its select and hidden input through the widget templates cost
     ~0.7 ms of every list page (bench/overhead.py, 10M cases). A bound form
     (none on the list today) is drawn every time."""
-    context = template.Context({"action_form": action_form})
     if action_form.is_bound:
-        return ACTION_FORM_FIELDS.render(context)
+        return _draw_action_form(action_form)
     choices = action_form.fields["action"].choices
     key = (get_language(), tuple((str(value), str(label)) for value, label in choices))
     if key not in _action_forms:
-        _action_forms[key] = ACTION_FORM_FIELDS.render(context)
+        _action_forms[key] = _draw_action_form(action_form)
     return _action_forms[key]
+
+
+def _draw_action_form(action_form) -> str:
+    return ACTION_FORM_FIELDS.render(template.Context({"action_form": action_form}))
