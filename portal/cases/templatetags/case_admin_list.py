@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import (
     _coerce_field_name,
+    admin_list_filter,
     result_headers,
     result_hidden_fields,
 )
@@ -26,7 +27,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape
+from django.utils.encoding import iri_to_uri
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -237,3 +240,36 @@ def case_action_form(action_form):
 
 def _draw_action_form(action_form) -> str:
     return ACTION_FORM_FIELDS.render(template.Context({"action_form": action_form}))
+
+
+# The template of the list filters that case_list_filter draws itself, and
+# its heading: Django's own message (a blocktranslate, untrimmed), translated
+# by django.contrib.admin's catalogue.
+FILTER_TEMPLATE = "admin/filter.html"
+FILTER_HEADING = " By %(filter_title)s "
+
+
+@register.simple_tag
+def case_list_filter(cl, spec):
+    """Django's admin_list_filter for one filter of the list, with the
+    filters drawn by admin/filter.html made in one pass: the same HTML
+    (test_list_filters compares them), without a template walking every
+    choice (~70 choices in the list's seven filters: ~1.2 ms of each list
+    page, bench/overhead.py at 1M cases). A filter with a template of its
+    own is drawn by Django."""
+    if spec.template != FILTER_TEMPLATE:
+        return admin_list_filter(cl, spec)
+    title = conditional_escape(spec.title)
+    heading = gettext(FILTER_HEADING) % {"filter_title": title}
+    items = "".join(
+        '\n    <li{}>\n    <a href="{}">{}</a></li>\n  '.format(
+            ' class="selected"' if choice["selected"] else "",
+            conditional_escape(iri_to_uri(choice["query_string"])),
+            conditional_escape(str(localize(choice["display"]))),
+        )
+        for choice in spec.choices(cl)
+    )
+    return mark_safe(
+        f'\n<details data-filter-title="{title}" open>\n  <summary>\n    {heading}\n'
+        f"  </summary>\n  <ul>\n  {items}\n  </ul>\n</details>\n"
+    )
