@@ -52,6 +52,7 @@ from portal.cases.models import (
     ServiceCategory,
 )
 from portal.cases.selectors import (
+    case_is_visible,
     case_search_q,
     granted_department_ids,
     sees_all_cases,
@@ -69,6 +70,8 @@ SEARCH_HELP = _(
 )
 
 TRACKING_NUMBER = re.compile(r"^\d{4}-\d{7}$")
+# The people and places a case's admin page shows beside it.
+CASE_PAGE_RELATED = ("category", "department", "applicant", "submitter", "assignee")
 
 
 def is_case_staff(user) -> bool:
@@ -350,9 +353,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         return with_warning_colour(self._visible_cases(request))
 
     def _visible_cases(self, request):
-        return visible_cases(request.user).select_related(
-            "category", "department", "applicant", "submitter", "assignee"
-        )
+        return visible_cases(request.user).select_related(*CASE_PAGE_RELATED)
 
     def get_changelist(self, request, **kwargs):
         return CaseChangeList
@@ -490,24 +491,27 @@ class CaseAdmin(SimpleHistoryAdmin):
         _memo(request, ("view", pk), lambda: True)
 
     def get_object(self, request, object_id, from_field=None):
-        # The admin answers an invisible case as a missing one (get_queryset
-        # is the selector); that refusal is an audit record. The warning
-        # colour is the list's (a column, a filter, an order), not the case
-        # page's: it is left out here (0.7 ms of CPU a page, 100k cases).
+        # The admin answers an invisible case as a missing one; that refusal
+        # is an audit record. The warning colour is the list's (a column, a
+        # filter, an order), not the case page's: it is left out here (0.7
+        # ms of CPU a page, 100k cases).
         opts = Case._meta
         field = opts.pk if from_field is None else opts.get_field(from_field)
-        return self._visible_case(
-            request, object_id, self._visible_cases(request), field
-        )
+        cases = Case.objects.select_related(*CASE_PAGE_RELATED)
+        return self._visible_case(request, object_id, cases, field)
 
-    def _visible_case(self, request, object_id, queryset, field=Case._meta.pk):
-        """The case of that id in queryset (visible_cases), or None, which is
-        recorded as a refused access. A case found here was read through
-        visible_cases, so has_view_permission need not ask the policy again."""
+    def _visible_case(self, request, object_id, cases, field=Case._meta.pk):
+        """The case of that id in ``cases`` (its rows, with the joins the
+        page needs) if the user may see it (case_is_visible: visible_cases'
+        answer, without building its query for a case already read), or
+        None, which is recorded as a refused access. A case found here is
+        visible, so has_view_permission need not ask the policy again."""
         try:
             value = field.to_python(object_id)
-            case = queryset.get(**{field.name: value})
+            case = cases.get(**{field.name: value})
         except (Case.DoesNotExist, ValidationError, ValueError):
+            case = None
+        if case is not None and not case_is_visible(request.user, case):
             case = None
         if case is None:
             audit.access_refused(
@@ -526,9 +530,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         relations and computed the colour) and, for a case it did not find,
         showed the history of its last version: here that is a 404."""
         request.current_app = self.admin_site.name
-        case = self._visible_case(
-            request, unquote(object_id), visible_cases(request.user)
-        )
+        case = self._visible_case(request, unquote(object_id), Case.objects.all())
         if case is None:
             raise Http404
         if not self.has_view_history_or_change_history_permission(request, case):

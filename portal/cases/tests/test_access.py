@@ -325,3 +325,55 @@ def test_a_resident_with_the_committee_permission_sees_only_their_own(
     client.force_login(resident)
     assert client.get(f"/cases/{case.pk}/").status_code == 404
     assert case.tracking_number not in client.get("/cases/").content.decode()
+
+
+def test_case_is_visible_answers_as_visible_cases(category, people, district, db):
+    """case_is_visible tells from a case already read what visible_cases
+    says of it, for every kind of user (anonymous, inactive, residents,
+    clerks of the department, above it, beside it, with a per-case grant to
+    them or to their group, the committee, a superuser) and every kind of
+    case (own, submitted for another, in and out of their departments)."""
+    from django.contrib.auth.models import AnonymousUser, Group
+    from guardian.shortcuts import assign_perm
+
+    from portal.accounts.models import User
+    from portal.cases.selectors import case_is_visible
+
+    owner, clerk = people["owner"], people["clerk"]
+    cases = [
+        file_case(category, owner),
+        file_case(category, None, submitter=people["community_clerk"]),
+        file_case(category, people["other_resident"], submitter=clerk),
+    ]
+    granted = file_case(category, people["other_resident"])
+    group = Group.objects.create(name="co_handlers")
+    people["other_clerk"].groups.add(group)
+    assign_perm("cases.view_case", group, granted)
+    assign_perm("cases.handle_case", people["street_clerk"], granted)
+    cases.append(granted)
+    inactive = User.objects.create(
+        username="inactive_clerk", is_staff=True, is_active=False
+    )
+    superuser = User.objects.create(username="root", is_staff=True, is_superuser=True)
+    users = [AnonymousUser(), inactive, superuser, *people.values()]
+
+    def fresh(user):  # nothing read on the user object yet
+        return User.objects.get(pk=user.pk) if user.pk else user
+
+    for user in users:
+        for case in cases:
+            expected = visible_cases(fresh(user)).filter(pk=case.pk).exists()
+            assert case_is_visible(fresh(user), case) is expected, (str(user), case.pk)
+    # Every route is taken: yes and no, each for several reasons.
+    answers = {
+        (user.pk, case.pk): case_is_visible(user, case)
+        for user in users
+        for case in cases
+    }
+    assert answers[(owner.pk, cases[0].pk)] and answers[(clerk.pk, cases[0].pk)]
+    assert answers[(people["other_clerk"].pk, granted.pk)]
+    assert answers[(people["street_clerk"].pk, granted.pk)]
+    assert not answers[(people["other_clerk"].pk, cases[0].pk)]
+    assert not answers[(people["other_resident"].pk, cases[0].pk)]
+    assert not answers[(inactive.pk, cases[0].pk)]
+    assert not answers[(None, cases[0].pk)]
