@@ -1,5 +1,7 @@
 """Who may do what with a whistle. Views, admin, templates and services ask here."""
 
+from django.db.models import Exists, OuterRef, Subquery
+
 from grid.whistle.models import Whistle, WhistleSummons
 from portal.accounts.models import Department, StaffMembership
 from portal.cases import policies as case_policies
@@ -58,19 +60,41 @@ def blowing_streets(user, case: Case) -> list[Department]:
     return streets
 
 
-def may_blow_on(user, case: Case, *, whistle_absent: bool = False) -> bool:
+def may_blow_on(
+    user, case: Case, *, whistle_absent: bool = False, on_a_street=None
+) -> bool:
     """Whether to offer the user a "blow the whistle" button on the case: it
     is open, has no whistle yet, and the user may blow for some street. The
     service checks all of it again when the whistle is blown. A caller that
     has just looked for the case's whistle and found none says so
-    (whistle_absent), and the question is not asked again."""
-    return (
-        case.is_open
-        and (
-            whistle_absent or not Whistle.objects.filter(case_id=case.pk).exists()
+    (whistle_absent), and one that has read whether the user works for a
+    street says that (on_a_street, whistle_and_street): neither is asked
+    again."""
+    if not case.is_open:
+        return False
+    if not whistle_absent and Whistle.objects.filter(case_id=case.pk).exists():
+        return False
+    if on_a_street is None:
+        return bool(blowing_streets(user, case))
+    return on_a_street and case_policies.can_handle(user, case)
+
+
+def whistle_and_street(user, case: Case) -> tuple[int | None, bool]:
+    """The id of the case's whistle (None if it has none) and whether the
+    user works for a street (streets_of): what the case page's whistle
+    button asks first, in one query (two cost ~1 ms of the page's CPU)."""
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            whistle_id=Subquery(
+                Whistle.objects.filter(case_id=OuterRef("pk")).values("pk")[:1]
+            ),
+            on_a_street=Exists(streets_of(user)),
         )
-        and bool(blowing_streets(user, case))
+        .values_list("whistle_id", "on_a_street")
+        .first()
     )
+    return row or (None, False)
 
 
 def can_view_ledger(user) -> bool:

@@ -92,6 +92,25 @@ def test_once_blown_the_button_opens_the_file_for_those_who_see_it(
     assert client.get(file_url).status_code == 404
 
 
+def test_the_button_asks_one_query_for_a_matter_without_a_whistle(
+    whistle_people, street_case, django_assert_num_queries
+):
+    """Whether the matter has a whistle and whether the user works for a
+    street are asked together (the clerk's department grant, which says
+    whether they may handle it, is read once a request by the page before
+    the button)."""
+    from grid.whistle.templatetags.whistle_nav import whistle_case_action
+    from portal.accounts.models import User
+    from portal.cases.policies import can_view
+
+    for who, shown in (("street_clerk", "whistle-blow"), ("community_clerk", None)):
+        user = User.objects.get(pk=whistle_people[who].pk)
+        assert can_view(user, street_case)  # the page's own checks come first
+        with django_assert_num_queries(1):
+            action = whistle_case_action(street_case, user)
+        assert (action and action["name"]) == shown
+
+
 def index_links(client, user):
     client.force_login(user)
     page = client.get(reverse("admin:index"))
