@@ -81,3 +81,13 @@ def _fresh_holiday_calendar():
     forget_calendar()
     yield
     forget_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (local memory in the tests): what
+    one test's pages remembered, such as a list's capped count, is not
+    another's, whose users and departments may have the same ids."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -12,10 +12,12 @@ millions of rows needs that Django's ChangeList does not do by itself.
 
 import datetime
 import functools
+import hashlib
 import operator
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
@@ -311,6 +313,14 @@ COUNT_PART_FIRST = "count_part_first"
 # ... and the rest of the list, outside that part (counted when the part
 # holds no more than CAP rows; the two are disjoint, so they add up).
 COUNT_REST = "count_rest"
+# The attribute of a changelist's queryset that names it in the cache, where
+# a count of more than CAP rows is remembered (CaseChangeList.count_memo_key).
+COUNT_MEMO_KEY = "count_memo_key"
+# How long "more than CAP rows" is remembered for one user and filter: a
+# list of over 10,000 cases does not lose thousands within a minute (cases
+# are not deleted; ten years of 10M cases bring the busiest unit ~165 a
+# day), and the rows themselves are always read afresh.
+COUNT_MEMO_SECONDS = 60
 
 
 class CappedCountPaginator(Paginator):
@@ -338,8 +348,12 @@ class CappedCountPaginator(Paginator):
         part = getattr(self.object_list, COUNT_PART_FIRST, None)
         connection_ = connections[self.object_list.db]
         known = getattr(self.object_list, KNOWN_COUNT, None)
+        memo_key = getattr(self.object_list, COUNT_MEMO_KEY, None)
+        remembered = cache.get(memo_key) if memo_key else None
         if known is not None:  # (the table's size: only a keyset page reads it)
             rows, table = known, None
+        elif remembered is not None:  # more than CAP a moment ago
+            rows, table = self.cap + 1, remembered
         elif part is not None and connection_.vendor == "postgresql":
             rows, table = self._count_part_first(connection_, part, newest)
         else:
@@ -347,6 +361,8 @@ class CappedCountPaginator(Paginator):
                 rows=Count("one"), table=Max(Subquery(newest))
             )
             rows, table = counted["rows"], counted["table"]
+        if memo_key and remembered is None and rows > self.cap:
+            cache.set(memo_key, table or 0, COUNT_MEMO_SECONDS)
         self.table_size = table or 0
         self.count_is_capped = rows > self.cap
         return min(rows, self.cap)
@@ -495,7 +511,25 @@ class CaseChangeList(ChangeList):
                 rest = queryset.filter(functools.reduce(operator.or_, others))
                 rest = rest.exclude(department_id__in=units)
                 setattr(queryset, COUNT_REST, rest)
+        if exclude_parameters is None and not self.query:
+            setattr(queryset, COUNT_MEMO_KEY, self.count_memo_key(request))
         return queryset
+
+    def count_memo_key(self, request) -> str:
+        """The list's name in the cache for its capped count: the user, what
+        they see (the committee's everything, or their departments' ids,
+        so a changed grant is a new name) and the filters. Counting the
+        busiest unit's list (10,001 index entries) took ~2 ms of the
+        database and ~0.8 ms of Python on every page at 10M cases; a list
+        of fewer than CAP rows is counted every time, exactly."""
+        user = request.user
+        seen = "all" if sees_all_cases(user) else granted_department_ids(user)
+        filters = sorted(
+            (name, value if isinstance(value, str) else tuple(value))
+            for name, value in self.get_filters_params().items()
+        )
+        digest = hashlib.sha256(repr((user.pk, seen, filters)).encode()).hexdigest()
+        return f"cases:capped-count:{digest}"
 
     def count_part(self, part, before, after):
         """The department part of the list, to be counted first: for the

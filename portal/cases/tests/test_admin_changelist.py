@@ -178,6 +178,64 @@ def test_count_is_capped(client, category, people, monkeypatch):
     assert all("LIMIT" in sql.upper() for sql in counts), counts
 
 
+def list_and_counts(client, query=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST, query or {})
+    sqls = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    return response, len(sqls)
+
+
+def test_a_count_past_the_cap_is_remembered_a_minute(
+    client, category, market_category, people, monkeypatch, district
+):
+    """"CAP+" is remembered for the user, what they see and the filters
+    (COUNT_MEMO_SECONDS): the next page of the same list counts nothing and
+    shows the same rows as a counted one. Another filter, another grant or
+    the minute past counts again."""
+    from guardian.shortcuts import assign_perm
+
+    from portal.cases.admin_changelist import COUNT_MEMO_SECONDS
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    clerk = people["clerk"]
+    make_cases(category, 5, people["owner"])
+    login(client, clerk)
+    first, counted = list_and_counts(client)
+    assert counted == 1 and first.context["cl"].paginator.count_display == "3+"
+    again, counted = list_and_counts(client)
+    assert counted == 0
+    assert again.context["cl"].paginator.count_display == "3+"
+    assert [row.pk for row in again.context["cl"].result_list] == [
+        row.pk for row in first.context["cl"].result_list
+    ]
+    _page, counted = list_and_counts(client, {"status": "submitted"})
+    assert counted == 1  # another filter: another list
+    _page, counted = list_and_counts(client, {"status": "submitted"})
+    assert counted == 0
+    assign_perm("accounts.view_cases_of", clerk, market_category.department)
+    _page, counted = list_and_counts(client)
+    assert counted == 1  # a new grant: what they see has changed
+    later = timezone.now() + datetime.timedelta(seconds=COUNT_MEMO_SECONDS + 1)
+    with time_machine.travel(later):
+        _page, counted = list_and_counts(client)
+    assert counted == 1
+
+
+def test_a_count_within_the_cap_is_counted_every_time(
+    client, category, people, monkeypatch
+):
+    """A list of no more than CAP rows shows its exact count, counted on every
+    page: a new case shows at once."""
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    make_cases(category, 2, people["owner"])
+    login(client, people["clerk"])
+    response, counted = list_and_counts(client)
+    assert counted == 1 and response.context["cl"].paginator.count_display == "2"
+    make_cases(category, 1, people["owner"])
+    response, counted = list_and_counts(client)
+    assert counted == 1 and response.context["cl"].paginator.count_display == "3"
+
+
 @pytest.mark.parametrize(
     ("in_department", "own_elsewhere", "shown"),
     [(5, 0, "3+"), (2, 2, "3+"), (1, 1, "2"), (0, 2, "2")],
