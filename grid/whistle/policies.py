@@ -83,18 +83,21 @@ def whistle_and_street(user, case: Case) -> tuple[int | None, bool]:
     """The id of the case's whistle (None if it has none) and whether the
     user works for a street (streets_of): what the case page's whistle
     button asks first, in one query (two cost ~1 ms of the page's CPU)."""
-    row = (
+    rows = (
         Case.objects.filter(pk=case.pk)
+        .order_by()
         .annotate(
-            whistle_id=Subquery(
-                Whistle.objects.filter(case_id=OuterRef("pk")).values("pk")[:1]
+            whistle_id=Subquery(  # (one at most: a case has one whistle)
+                Whistle.objects.filter(case_id=OuterRef("pk")).order_by().values("pk")
             ),
             on_a_street=Exists(streets_of(user)),
         )
         .values_list("whistle_id", "on_a_street")
-        .first()
     )
-    return row or (None, False)
+    # One row by its key: no ORDER BY (first() would add one, ~0.2 ms).
+    for row in rows[:1]:
+        return row
+    return None, False
 
 
 def can_view_ledger(user) -> bool:
