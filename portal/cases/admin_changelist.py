@@ -425,15 +425,22 @@ class CappedCountPaginator(Paginator):
             )
             return cursor.fetchone()
 
-    def part_size(self, part) -> tuple[int, int]:
+    def part_size(self, part, memo_key=None) -> tuple[int, int]:
         """The capped count of a part of the list (the rows under a
         department grant: index-only, it stops at CAP + 1) and about how
-        many rows the table holds, in one query."""
+        many rows the table holds, in one query; more than CAP is
+        remembered under ``memo_key`` (as the list's count is)."""
+        remembered = cache.get(memo_key) if memo_key else None
+        if remembered is not None:
+            return self.cap + 1, remembered
         newest = self.object_list.model._default_manager.order_by("-pk")
         counted = self._capped(part).aggregate(
             rows=Count("one"), table=Max(Subquery(newest.values("pk")[:1]))
         )
-        return counted["rows"], counted["table"] or 0
+        rows, table = counted["rows"], counted["table"] or 0
+        if memo_key and rows > self.cap:
+            cache.set(memo_key, table, COUNT_MEMO_SECONDS)
+        return rows, table
 
     @property
     def count_display(self) -> str:
@@ -511,23 +518,31 @@ class CaseChangeList(ChangeList):
                 rest = queryset.filter(functools.reduce(operator.or_, others))
                 rest = rest.exclude(department_id__in=units)
                 setattr(queryset, COUNT_REST, rest)
-        if exclude_parameters is None and not self.query:
-            setattr(queryset, COUNT_MEMO_KEY, self.count_memo_key(request))
+        if exclude_parameters is None:
+            if not self.query:
+                setattr(queryset, COUNT_MEMO_KEY, self.count_memo_key(request))
+            self.part_memo_key = self.count_memo_key(request, department_part=True)
         return queryset
 
-    def count_memo_key(self, request) -> str:
+    part_memo_key = None
+
+    def count_memo_key(self, request, department_part=False) -> str:
         """The list's name in the cache for its capped count: the user, what
         they see (the committee's everything, or their departments' ids,
-        so a changed grant is a new name) and the filters. Counting the
-        busiest unit's list (10,001 index entries) took ~2 ms of the
-        database and ~0.8 ms of Python on every page at 10M cases; a list
-        of fewer than CAP rows is counted every time, exactly."""
+        so a changed grant is a new name) and the filters; or the name of
+        the count of its department part (search_walk_pays: no filters).
+        Counting the busiest unit's list (10,001 index entries) took ~2 ms
+        of the database and ~0.8 ms of Python on every page at 10M cases; a
+        list of fewer than CAP rows is counted every time, exactly."""
         user = request.user
         seen = "all" if sees_all_cases(user) else granted_department_ids(user)
-        filters = sorted(
-            (name, value if isinstance(value, str) else tuple(value))
-            for name, value in self.get_filters_params().items()
-        )
+        if department_part:
+            filters = "department part"
+        else:
+            filters = sorted(
+                (name, value if isinstance(value, str) else tuple(value))
+                for name, value in self.get_filters_params().items()
+            )
         digest = hashlib.sha256(repr((user.pk, seen, filters)).encode()).hexdigest()
         return f"cases:capped-count:{digest}"
 
@@ -883,7 +898,9 @@ class CaseChangeList(ChangeList):
             return False
         if self.department_part is None:  # the committee: every case
             return True
-        visible, table = self.paginator.part_size(self.department_part)
+        visible, table = self.paginator.part_size(
+            self.department_part, self.part_memo_key
+        )
         return self.paginator.cap < visible or self.pays_to_walk(visible, table)
 
     def pays_to_walk(self, visible: int, table: int) -> bool:

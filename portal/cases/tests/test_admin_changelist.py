@@ -178,20 +178,28 @@ def test_count_is_capped(client, category, people, monkeypatch):
     assert all("LIMIT" in sql.upper() for sql in counts), counts
 
 
+# How the list's counts begin (CappedCountPaginator): the list's, the
+# department part first (with or without the rest), a part's alone.
+COUNTS = ("SELECT COUNT(", "SELECT CASE WHEN", "SELECT part.n")
+
+
 def list_and_counts(client, query=None):
+    """The list's page and how many counts it made (a search's page query
+    holds a COUNT of its walk, which counts no list)."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(CHANGELIST, query or {})
-    sqls = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
-    return response, len(sqls)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    return response, len([sql for sql in sqls if sql.startswith(COUNTS)])
 
 
 def test_a_count_past_the_cap_is_remembered_a_minute(
     client, category, market_category, people, monkeypatch, district
 ):
-    """"CAP+" is remembered for the user, what they see and the filters
+    """A count of "CAP+" is remembered for the user, what they see and the filters
     (COUNT_MEMO_SECONDS): the next page of the same list counts nothing and
     shows the same rows as a counted one. Another filter, another grant or
-    the minute past counts again."""
+    the minute past counts again. A search's count of the department part
+    is remembered the same way."""
     from guardian.shortcuts import assign_perm
 
     from portal.cases.admin_changelist import COUNT_MEMO_SECONDS
@@ -219,6 +227,14 @@ def test_a_count_past_the_cap_is_remembered_a_minute(
     with time_machine.travel(later):
         _page, counted = list_and_counts(client)
     assert counted == 1
+    # A search counts the department part (for the unit's size), once a
+    # minute whatever the words; its hits are never counted.
+    found, counted = list_and_counts(client, {"q": "事项"})
+    assert counted == 1 and len(found.context["cl"].result_list) == 5
+    for words in ("事项", "事项1"):
+        found, counted = list_and_counts(client, {"q": words})
+        assert counted == 0
+    assert [case.title for case in found.context["cl"].result_list] == ["事项1"]
 
 
 def test_a_count_within_the_cap_is_counted_every_time(
