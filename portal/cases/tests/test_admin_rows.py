@@ -169,6 +169,9 @@ def test_action_form_is_djangos_drawn_once_per_language(
     assert len(case_admin_list._action_forms) == 1
 
 
+DJANGO_FILTER_TEXTS = ("Filter", "Clear all filters")
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize(
     "query",
@@ -201,6 +204,14 @@ def test_list_filters_are_djangos(client, varied_cases, people, language, query)
             assert case_list_filter(cl, spec) == django
             assert django in page
             selected += django.count('class="selected"')
+        # (Django's own messages, passed by name so that makemessages
+        # does not take them into our catalogue.)
+        heading, clear_all = map(translation.gettext, DJANGO_FILTER_TEXTS)
     assert selected == len(cl.filter_specs)
+    # The block's own texts are Django's, in the page's language.
+    assert f'<h2 id="changelist-filter-header">{heading}</h2>' in page
+    assert (f"&#10006; {clear_all}</a>" in page) == bool(query)
+    if language == "zh-hans":
+        assert heading != "Filter" and clear_all != "Clear all filters"
     if query:
         assert "&amp;" in page[page.index('id="changelist-filter"') :]
