@@ -1,7 +1,8 @@
 """The clerks' list of cases (CaseAdmin's changelist): what a list of
 millions of rows needs that Django's ChangeList does not do by itself.
 
-- CappedCountPaginator counts at most CAP rows, the department part first;
+- CappedCountPaginator counts at most CAP rows, the department part first,
+  and remembers a count past the cap for a minute (COUNT_MEMO_SECONDS);
 - CaseChangeList pages newest first by a (submitted_at, id) cursor instead
   of an OFFSET, and reads the page's ids before joining their rows; a
   search is not counted (walked_search_ids);
@@ -348,21 +349,20 @@ class CappedCountPaginator(Paginator):
         part = getattr(self.object_list, COUNT_PART_FIRST, None)
         connection_ = connections[self.object_list.db]
         known = getattr(self.object_list, KNOWN_COUNT, None)
-        memo_key = getattr(self.object_list, COUNT_MEMO_KEY, None)
-        remembered = cache.get(memo_key) if memo_key else None
-        if known is not None:  # (the table's size: only a keyset page reads it)
-            rows, table = known, None
-        elif remembered is not None:  # more than CAP a moment ago
-            rows, table = self.cap + 1, remembered
-        elif part is not None and connection_.vendor == "postgresql":
-            rows, table = self._count_part_first(connection_, part, newest)
-        else:
+
+        def counted():
+            if part is not None and connection_.vendor == "postgresql":
+                return self._count_part_first(connection_, part, newest)
             counted = self._capped(self.object_list).aggregate(
                 rows=Count("one"), table=Max(Subquery(newest))
             )
-            rows, table = counted["rows"], counted["table"]
-        if memo_key and remembered is None and rows > self.cap:
-            cache.set(memo_key, table or 0, COUNT_MEMO_SECONDS)
+            return counted["rows"], counted["table"]
+
+        if known is not None:  # (the table's size: only a keyset page reads it)
+            rows, table = known, None
+        else:
+            memo_key = getattr(self.object_list, COUNT_MEMO_KEY, None)
+            rows, table = self._remembered(memo_key, counted)
         self.table_size = table or 0
         self.count_is_capped = rows > self.cap
         return min(rows, self.cap)
@@ -430,16 +430,27 @@ class CappedCountPaginator(Paginator):
         department grant: index-only, it stops at CAP + 1) and about how
         many rows the table holds, in one query; more than CAP is
         remembered under ``memo_key`` (as the list's count is)."""
+        newest = self.object_list.model._default_manager.order_by("-pk")
+
+        def counted():
+            counted = self._capped(part).aggregate(
+                rows=Count("one"), table=Max(Subquery(newest.values("pk")[:1]))
+            )
+            return counted["rows"], counted["table"]
+
+        rows, table = self._remembered(memo_key, counted)
+        return rows, table or 0
+
+    def _remembered(self, memo_key, count) -> tuple[int, int | None]:
+        """``count()``'s (capped rows, highest id), or, for a count past the
+        cap remembered under ``memo_key`` (COUNT_MEMO_SECONDS), CAP + 1 and
+        the id it read; a count past the cap is remembered."""
         remembered = cache.get(memo_key) if memo_key else None
         if remembered is not None:
             return self.cap + 1, remembered
-        newest = self.object_list.model._default_manager.order_by("-pk")
-        counted = self._capped(part).aggregate(
-            rows=Count("one"), table=Max(Subquery(newest.values("pk")[:1]))
-        )
-        rows, table = counted["rows"], counted["table"] or 0
+        rows, table = count()
         if memo_key and rows > self.cap:
-            cache.set(memo_key, table, COUNT_MEMO_SECONDS)
+            cache.set(memo_key, table or 0, COUNT_MEMO_SECONDS)
         return rows, table
 
     @property
@@ -518,9 +529,9 @@ class CaseChangeList(ChangeList):
                 rest = queryset.filter(functools.reduce(operator.or_, others))
                 rest = rest.exclude(department_id__in=units)
                 setattr(queryset, COUNT_REST, rest)
-        if exclude_parameters is None:
-            if not self.query:
-                setattr(queryset, COUNT_MEMO_KEY, self.count_memo_key(request))
+        if exclude_parameters is None and not self.query:
+            setattr(queryset, COUNT_MEMO_KEY, self.count_memo_key(request))
+        elif exclude_parameters is None:  # (a search counts the part alone)
             self.part_memo_key = self.count_memo_key(request, department_part=True)
         return queryset
 
