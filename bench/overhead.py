@@ -36,6 +36,7 @@ session or authentication middleware, is left out together with them).
     BENCH_DB=yiwang_bench_100k .venv/bin/python bench/overhead.py
     BENCH_PROFILE=my_matters .venv/bin/python bench/overhead.py   # + pyinstrument
     BENCH_PROFILE=changelist BENCH_PROFILE_FLAT=40 ...   # cProfile's top 40 instead
+    BENCH_PROFILE_DUMP=/tmp/x.prof ...   # with _FLAT: keep cProfile's stats too
     BENCH_PAGES=changelist,case_page BENCH_COMPARE=0 BENCH_MIDDLEWARE=0 \
         .venv/bin/python bench/overhead.py       # only these pages, no tables
 
@@ -357,6 +358,8 @@ def main() -> None:
             flat.enable()
             measure(app, path, jar, int(os.environ.get("BENCH_PROFILE_REPEAT", "100")))
             flat.disable()
+            if os.environ.get("BENCH_PROFILE_DUMP"):  # for pstats' callers
+                flat.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
             stats = pstats.Stats(flat).sort_stats("tottime")
             stats.print_stats(int(os.environ["BENCH_PROFILE_FLAT"]))
             stats.sort_stats("cumulative").print_stats(

@@ -19,6 +19,7 @@ print(json.dumps({
     "CONN_MAX_AGE": default.get("CONN_MAX_AGE"),
     "CONN_HEALTH_CHECKS": default.get("CONN_HEALTH_CHECKS"),
     "DB_OPTIONS": default.get("OPTIONS", {}).get("options"),
+    "STATIC_STORAGE": settings.STORAGES["staticfiles"]["BACKEND"],
 }))
 """
 
@@ -31,6 +32,12 @@ def _settings(tmp_path, **overrides):
         "DB_WORK_MEM": None,
     } | overrides
     return _production_settings(tmp_path, _PRINT, **overrides)
+
+
+def test_static_urls_are_worked_out_once_per_name(tmp_path):
+    """The manifest storage whose URLs are remembered (tests/test_static_storage.py)."""
+    values = _settings(tmp_path)
+    assert values["STATIC_STORAGE"] == "portal.static_storage.StaticFilesStorage"
 
 
 def test_sessions_stay_in_the_database_without_a_shared_cache(tmp_path):
