@@ -9,7 +9,7 @@ millions of rows needs that Django's ChangeList does not do by itself.
 - a search reads a word unit by unit from the department-keyed title
   index (unit_search_word_q) once a walk of the newest rows falls short;
 - the list filters offer only the departments and categories the user sees,
-  from one query per request (filter_choices)."""
+  from one query kept a minute for each set of departments (filter_choices)."""
 
 import datetime
 import functools
@@ -987,47 +987,71 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+# How long the choices of the department and category filters are kept for
+# one set of departments: a category added or a unit renamed shows in the
+# filters within a minute; the rows are always read afresh.
+FILTER_CHOICES_SECONDS = 60
+
+
 def filter_choices(request) -> dict:
-    """The choices of the department and category filters, from one query
-    per request: the departments the user sees (filter_departments) LEFT
-    JOINed to their categories, so a department without categories still
-    appears. Two lists, built once and kept for the request."""
+    """The choices of the department and category filters: the departments
+    the user sees (filter_departments) LEFT JOINed to their categories, so a
+    department without categories still appears. Two lists, from one query,
+    kept for the request and, in the cache, for FILTER_CHOICES_SECONDS under
+    the set of departments (every clerk of a unit shares them): the query
+    and its building were ~4 % of a list page's CPU (bench/overhead.py,
+    100k) for lists that change a few times a year."""
 
     def compute():
-        rows = (
-            filter_departments(request.user)
-            .order_by()
-            .values_list(
-                "pk",
-                "code",
-                "name",
-                "categories__pk",
-                "categories__code",
-                "categories__name",
-                "categories__sort_order",
-            )
+        user = request.user
+        scope = (
+            "all"
+            if sees_all_cases(user)
+            else ",".join(map(str, granted_department_ids(user)))
         )
-        departments, categories = {}, {}
-        for pk, code, name, cat_pk, cat_code, cat_name, cat_order in rows:
-            departments[pk] = (code, name)
-            if cat_pk is not None:
-                categories[cat_pk] = (cat_order, cat_code, cat_name)
-        return {
-            "department": [
-                (pk, name)
-                for pk, (_code, name) in sorted(
-                    departments.items(), key=lambda item: item[1][0]
-                )
-            ],
-            "category": [
-                (pk, name)
-                for pk, (_order, _code, name) in sorted(
-                    categories.items(), key=lambda item: item[1][:2]
-                )
-            ],
-        }
+        key = "case-filter-choices:" + hashlib.sha256(scope.encode()).hexdigest()
+        choices = cache.get(key)
+        if choices is None:
+            choices = _read_filter_choices(user)
+            cache.set(key, choices, FILTER_CHOICES_SECONDS)
+        return choices
 
     return _memo(request, "filter_choices", compute)
+
+
+def _read_filter_choices(user) -> dict:
+    rows = (
+        filter_departments(user)
+        .order_by()
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "categories__pk",
+            "categories__code",
+            "categories__name",
+            "categories__sort_order",
+        )
+    )
+    departments, categories = {}, {}
+    for pk, code, name, cat_pk, cat_code, cat_name, cat_order in rows:
+        departments[pk] = (code, name)
+        if cat_pk is not None:
+            categories[cat_pk] = (cat_order, cat_code, cat_name)
+    return {
+        "department": [
+            (pk, name)
+            for pk, (_code, name) in sorted(
+                departments.items(), key=lambda item: item[1][0]
+            )
+        ],
+        "category": [
+            (pk, name)
+            for pk, (_order, _code, name) in sorted(
+                categories.items(), key=lambda item: item[1][:2]
+            )
+        ],
+    }
 
 
 class VisibleDepartmentFilter(admin.RelatedFieldListFilter):
