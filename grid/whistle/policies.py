@@ -1,6 +1,8 @@
 """Who may do what with a whistle. Views, admin, templates and services ask here."""
 
-from django.db.models import Exists, OuterRef, Subquery
+import functools
+
+from django.db import connections, router
 
 from grid.whistle.models import Whistle, WhistleSummons
 from portal.accounts.models import Department, StaffMembership
@@ -81,23 +83,48 @@ def may_blow_on(
 
 def whistle_and_street(user, case: Case) -> tuple[int | None, bool]:
     """The id of the case's whistle (None if it has none) and whether the
-    user works for a street (streets_of): what the case page's whistle
-    button asks first, in one query (two cost ~1 ms of the page's CPU)."""
-    rows = (
-        Case.objects.filter(pk=case.pk)
-        .order_by()
-        .annotate(
-            whistle_id=Subquery(  # (one at most: a case has one whistle)
-                Whistle.objects.filter(case_id=OuterRef("pk")).order_by().values("pk")
-            ),
-            on_a_street=Exists(streets_of(user)),
+    user works for a street (streets_of: an active street they are a member
+    of): what the case page's whistle button asks first, in one query (two
+    cost ~1 ms of the page's CPU). The query is a constant string with the
+    ids as parameters (_whistle_and_street_sql): built through the ORM (a
+    subquery and an Exists) it was ~5 % of the case page's Python calls.
+    A test compares it with the querysets it stands for."""
+    connection = connections[router.db_for_read(Whistle)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _whistle_and_street_sql(),
+            [case.pk, user.pk, Department.Kind.STREET.value, True],
         )
-        .values_list("whistle_id", "on_a_street")
+        whistle_id, on_a_street = cursor.fetchone()
+    return whistle_id, bool(on_a_street) and _active_staff(user)
+
+
+@functools.cache
+def _whistle_and_street_sql() -> str:
+    """whistle_and_street's query: the case's whistle (a case has one at
+    most), and whether a membership of the user (first parameter after the
+    case) is in an active department of the street kind. Names from the
+    models."""
+    quote = connections[router.db_for_read(Whistle)].ops.quote_name
+    whistle, department, membership = (
+        Whistle._meta,
+        Department._meta,
+        StaffMembership._meta,
     )
-    # One row by its key: no ORDER BY (first() would add one, ~0.2 ms).
-    for row in rows[:1]:
-        return row
-    return None, False
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT (SELECT w.{quote(whistle.pk.column)} "
+        f"FROM {quote(whistle.db_table)} w WHERE w.{column(whistle, 'case')} = %s), "
+        f"EXISTS (SELECT 1 FROM {quote(membership.db_table)} m "
+        f"JOIN {quote(department.db_table)} d "
+        f"ON d.{quote(department.pk.column)} = m.{column(membership, 'department')} "
+        f"WHERE m.{column(membership, 'user')} = %s "
+        f"AND d.{column(department, 'kind')} = %s "
+        f"AND d.{column(department, 'is_active')} = %s)"
+    )
 
 
 def can_view_ledger(user) -> bool:

@@ -149,3 +149,54 @@ def test_the_site_menu_links_the_ledger_for_staff_only(client, whistle_people):
     assert link in client.get(reverse("home")).content
     client.force_login(whistle_people["resident"])
     assert link not in client.get(reverse("home")).content
+
+
+def test_whistle_and_street_answers_as_the_querysets(
+    district, whistle_people, street_case
+):
+    """whistle_and_street's one query gives what the querysets it stands
+    for give: the case's whistle, and whether streets_of(user) holds any
+    street, for each kind of user, before and after the whistle, and for a
+    street member whose street was closed or who left the staff."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from grid.whistle.models import Whistle
+    from grid.whistle.policies import streets_of, whistle_and_street
+    from portal.accounts.models import User
+
+    def expected(user):
+        whistle = Whistle.objects.filter(case=street_case).first()
+        return (whistle and whistle.pk, streets_of(user).exists())
+
+    def check_everyone():
+        people = [user for user in whistle_people.values() if isinstance(user, User)]
+        for user in [
+            *User.objects.filter(pk__in=[p.pk for p in people]),
+            AnonymousUser(),
+        ]:
+            assert whistle_and_street(user, street_case) == expected(user)
+
+    check_everyone()
+    assert whistle_and_street(whistle_people["street_clerk"], street_case) == (
+        None,
+        True,
+    )
+    blow(
+        street_case,
+        actor=whistle_people["street_clerk"],
+        secretary=whistle_people["secretary"],
+        departments=[district["housing"]],
+    )
+    check_everyone()
+    street_clerk = User.objects.get(pk=whistle_people["street_clerk"].pk)
+    assert whistle_and_street(street_clerk, street_case)[0] is not None
+    district["street"].is_active = False
+    district["street"].save(update_fields=["is_active"])
+    check_everyone()
+    assert whistle_and_street(street_clerk, street_case)[1] is False
+    district["street"].is_active = True
+    district["street"].save(update_fields=["is_active"])
+    street_clerk.is_staff = False
+    street_clerk.save(update_fields=["is_staff"])
+    assert whistle_and_street(street_clerk, street_case) == expected(street_clerk)
+    assert whistle_and_street(street_clerk, street_case)[1] is False
