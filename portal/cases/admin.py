@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.urls import path
 from django.utils import formats, timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -222,14 +221,12 @@ class CaseEventInline(CaseInlineMixin, admin.TabularInline):
             .only(*self.fields, "case", "actor__username", "actor__real_name")
         )
 
-    @cached_property
-    def _kind_labels(self) -> dict:
-        return {kind: str(label) for kind, label in CaseEvent.Kind.choices}
-
     def record_label(self, event) -> str:
         """str(event), "<case id> <kind>", with the kinds' labels looked up
-        once (get_kind_display rebuilds its choices for every entry)."""
-        return f"{event.case_id} {self._kind_labels.get(event.kind, event.kind)}"
+        once per language (get_kind_display rebuilds its choices for every
+        entry)."""
+        labels = event_kind_labels(get_language())
+        return f"{event.case_id} {labels.get(event.kind, event.kind)}"
 
 
 class AttachmentInline(CaseInlineMixin, admin.TabularInline):
@@ -268,6 +265,12 @@ class AttachmentInline(CaseInlineMixin, admin.TabularInline):
                 "uploaded_by__real_name",
             )
         )
+
+
+@functools.cache
+def event_kind_labels(language) -> dict:
+    """The timeline entries' kinds in the language, translated once."""
+    return {kind: str(label) for kind, label in CaseEvent.Kind.choices}
 
 
 @functools.cache
