@@ -17,9 +17,9 @@ database time per request for:
   ``case_page`` and ``case_history`` (the 42-event case's change and
   history pages; its id from the seed summary, ``long_case_id``),
 - ``changelist_small_unit``: the changelist of a clerk of the unit with the
-  fewest cases (bench/run.py's small_unit_clerk, the scenario
-  clerk_changelist_small_unit; BENCH_SMALL_CLERK names the clerk instead,
-  since finding them counts every unit's cases: minutes at 10M),
+  fewest cases (bench/run.py's remembered_small_unit_clerk, the scenario
+  clerk_changelist_small_unit, found once per seeded database and kept in
+  its seed summary; BENCH_SMALL_CLERK names the clerk instead),
 - ``api_events``: the grid worker's API list (/api/v1/events/ for
   bench_grid_00 with a Bearer access token, the scenario api_grid_events),
 - ``filing``, only when BENCH_PAGES names it: the scenario filing's POST
@@ -294,9 +294,9 @@ def main() -> None:
     }
     wanted = os.environ.get("BENCH_PAGES", "changelist_small_unit").split(",")
     if "changelist_small_unit" in wanted:
-        from run import small_unit_clerk
+        from run import remembered_small_unit_clerk
 
-        small = os.environ.get("BENCH_SMALL_CLERK") or small_unit_clerk(DB)
+        small = os.environ.get("BENCH_SMALL_CLERK") or remembered_small_unit_clerk(DB)
         cases["changelist_small_unit"] = ("/admin/cases/case/", session_cookie(small))
     if "filing" in wanted:
         # Each request files a case (only when BENCH_PAGES names it). Its
