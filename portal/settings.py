@@ -119,9 +119,16 @@ else:
     # rows are checked again (8.4 s for ?colour=red's count); 32 MB keeps
     # them exact. Set on the connection, not per query: no transaction and
     # no SET round trip per request. Empty: the server's own setting.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Prepared statements, for the few constant queries that go through
+    # portal.prepared.prepared_cursor (Django's own cursors bind on the
+    # client and are never prepared): "0" prepares them on their first run
+    # on a connection; empty turns them off (needed behind a
+    # transaction-pooling PgBouncer before 1.21; docs/deployment.md).
+    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="0")
+    options["prepare_threshold"] = int(prepare_threshold) if prepare_threshold else None
     work_mem = env.str("DB_WORK_MEM", default="32MB")
     if work_mem:
-        options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = " ".join(
             part for part in (options.get("options"), f"-c work_mem={work_mem}") if part
         )

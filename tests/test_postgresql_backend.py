@@ -64,3 +64,72 @@ def test_timestamps_are_the_values_djangos_loader_gives():
     for value in (ours[0], ours[2], ours[3], ours[4], ours[5], ours[6][0]):
         assert value.tzinfo is datetime.UTC
         assert value.utcoffset() == datetime.timedelta(0)
+
+
+# -- prepared_cursor: the constant queries prepared on the connection ---------
+
+
+def test_prepared_cursor_prepares_its_queries_and_is_logged_like_djangos():
+    """portal.prepared.prepared_cursor: the query is prepared on the
+    connection, gives the rows an ordinary cursor gives, and is logged (and
+    counted) with its values in place."""
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.prepared import prepared_cursor
+
+    sql = "SELECT %s::int + 1, %s::text WHERE %s::bool"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [41, "丰财街道", True])
+        expected = cursor.fetchall()
+    with CaptureQueriesContext(connection) as queries:
+        for _run in range(7):
+            with prepared_cursor(connection) as cursor:
+                cursor.execute(sql, [41, "丰财街道", True])
+                assert cursor.fetchall() == expected == [(42, "丰财街道")]
+    assert len(queries) == 7
+    assert queries.captured_queries[-1]["sql"] == (
+        "SELECT 41::int + 1, '丰财街道'::text WHERE true::bool"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement = 'SELECT $1::int + 1, $2::text WHERE $3::bool'"
+        )
+        (runs,) = cursor.fetchone()
+    assert runs >= 7
+
+
+def test_django_queries_are_not_prepared():
+    """Only prepared_cursor's queries are: Django's own cursors bind on the
+    client (the case lists' plans depend on their values)."""
+    with connection.cursor() as cursor:
+        for _run in range(7):
+            cursor.execute("SELECT %s::int * 3", [14])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%* 3%"],
+        )
+        assert cursor.fetchone() == (0,)
+
+
+def test_prepared_statements_can_be_turned_off(tmp_path):
+    """DB_PREPARE_THRESHOLD empty (a transaction-pooling PgBouncer before
+    1.21): psycopg prepares nothing."""
+    from tests.test_settings_deploy import _production_settings
+
+    script = (
+        "import json, django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']"
+        ".get('prepare_threshold', 'unset')))\n"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/postgres"
+    on = _production_settings(
+        tmp_path, script, DATABASE_URL=url, DB_PREPARE_THRESHOLD=None
+    )
+    assert on == 0  # the default: on their first run
+    off = _production_settings(
+        tmp_path, script, DATABASE_URL=url, DB_PREPARE_THRESHOLD=""
+    )
+    assert off is None

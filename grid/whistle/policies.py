@@ -9,6 +9,7 @@ from portal.accounts.models import Department, StaffMembership
 from portal.cases import policies as case_policies
 from portal.cases.models import Case
 from portal.cases.selectors import sees_all_cases
+from portal.prepared import prepared_cursor
 
 
 def _active_staff(user) -> bool:
@@ -90,7 +91,7 @@ def whistle_and_street(user, case: Case) -> tuple[int | None, bool]:
     subquery and an Exists) it was ~5 % of the case page's Python calls.
     A test compares it with the querysets it stands for."""
     connection = connections[router.db_for_read(Whistle)]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             _whistle_and_street_sql(),
             [case.pk, user.pk, Department.Kind.STREET.value, True],

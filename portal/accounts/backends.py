@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.db import connections, router
 
 from portal.accounts.passwords import staff_password_acceptable
+from portal.prepared import prepared_cursor
 
 
 def find_account(identifier: str):
@@ -59,7 +60,7 @@ def _permission_names(user_pk) -> set[str]:
         f"ON ug.{quote(groups.m2m_reverse_name())} = gp.{quote(group_perms.m2m_column_name())} "
         f"WHERE ug.{quote(groups.m2m_column_name())} = %s)"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [user_pk, user_pk])
         return {f"{app_label}.{codename}" for app_label, codename in cursor}
 

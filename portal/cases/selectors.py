@@ -26,6 +26,7 @@ from portal.cases.models import (
     CaseUserObjectPermission,
     ServiceCategory,
 )
+from portal.prepared import prepared_cursor
 
 VIEW_DEPARTMENT_PERMS = ("view_cases_of", "handle_cases_of")
 HANDLE_DEPARTMENT_PERMS = ("handle_cases_of",)
@@ -174,7 +175,7 @@ def _department_grant_rows(user_pk, codenames) -> list[tuple[int, str]]:
         f"WHERE p.{column(permission, 'codename')} IN ({placeholders}) "
         f"AND ct.{column(content_type, 'app_label')} = %s"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [user_pk, user_pk, *sorted(codenames), "accounts"])
         return cursor.fetchall()
 

@@ -13,6 +13,7 @@ from portal.accounts.models import StaffMembership, User
 from portal.cases.models import OPEN_STATUSES, Case, CaseEvent
 from portal.cases.workflow import REMINDED_STAGES
 from portal.notifications.models import Notification, Reminder
+from portal.prepared import prepared_cursor
 
 
 def inbox(user) -> QuerySet[Notification]:
@@ -35,7 +36,7 @@ def unread_count(user) -> int:
     read_at = meta.get_field("read_at").column
     connection = connections[router.db_for_read(Notification)]
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"SELECT COUNT(*) FROM {quote(meta.db_table)} "
             f"WHERE {quote(recipient)} = %s AND {quote(read_at)} IS NULL",
