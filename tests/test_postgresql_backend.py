@@ -133,3 +133,13 @@ def test_prepared_statements_can_be_turned_off(tmp_path):
         tmp_path, script, DATABASE_URL=url, DB_PREPARE_THRESHOLD=""
     )
     assert off is None
+
+
+def test_prepared_cursor_reads_timestamps_as_djangos_cursors():
+    from portal.prepared import prepared_cursor
+
+    with connection.cursor() as cursor:
+        expected = fetch(cursor)
+    with prepared_cursor(connection) as cursor:
+        assert fetch(cursor)[1:] == expected[1:]  # (now() moves on)
+        assert fetch(cursor)[0].tzinfo == expected[0].tzinfo
