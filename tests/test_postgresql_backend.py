@@ -143,3 +143,21 @@ def test_prepared_cursor_reads_timestamps_as_djangos_cursors():
     with prepared_cursor(connection) as cursor:
         assert fetch(cursor)[1:] == expected[1:]  # (now() moves on)
         assert fetch(cursor)[0].tzinfo == expected[0].tzinfo
+
+
+def test_the_session_user_is_read_with_a_prepared_query():
+    """portal.accounts.backends.user_by_pk: prepared on the connection."""
+    from portal.accounts.backends import user_by_pk
+    from portal.accounts.tests.factories import UserFactory
+
+    user = UserFactory(username="prepared")
+    for _run in range(6):
+        assert user_by_pk(user.pk) == user
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ['SELECT "accounts_user"."id"%WHERE "accounts_user"."id" = $1%'],
+        )
+        (runs,) = cursor.fetchone()
+    assert runs >= 6

@@ -164,3 +164,50 @@ def test_a_revoked_permission_bites_on_the_next_request(client):
     assert not type(user)._default_manager.get(pk=user.pk).has_perm(
         "cases.view_all_cases"
     )
+
+
+def _fields(user) -> dict:
+    return {
+        field.attname: getattr(user, field.attname)
+        for field in type(user)._meta.concrete_fields
+    }
+
+
+@pytest.mark.django_db
+def test_user_by_pk_loads_what_the_orm_loads(django_assert_num_queries):
+    """The session's user is read with SQL compiled once: every field has the
+    ORM's value, the encrypted identity number decrypted; strings ids (as
+    sessions keep them) work; an unknown id is None; one query."""
+    from portal.accounts.backends import user_by_pk
+
+    resident = ResidentFactory(
+        username="li", mobile="13900139001", resident_id="11010519491231002X"
+    )
+    UserFactory(username="other")
+    expected = type(resident)._default_manager.get(pk=resident.pk)
+    for user_id in (resident.pk, str(resident.pk)):
+        with django_assert_num_queries(1):
+            user = user_by_pk(user_id)
+        assert _fields(user) == _fields(expected)
+        assert user.resident_id == "11010519491231002X"
+        assert user._state.db == "default" and not user._state.adding
+    assert user_by_pk(resident.pk + 1000) is None
+
+
+@pytest.mark.django_db
+def test_a_session_loads_its_user_through_the_backend(client, resident):
+    """Django's get_user asks the session's backend: an active user is
+    logged in, an inactive one (deactivated after login) is anonymous."""
+    from portal.accounts.backends import UsernameOrMobileBackend
+
+    backend = UsernameOrMobileBackend()
+    assert backend.get_user(resident.pk) == resident
+    assert backend.get_user(resident.pk + 1000) is None
+    client.post("/accounts/login/", {"username": "wang", "password": PASSWORD})
+    response = client.get("/cases/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == resident
+    type(resident)._default_manager.filter(pk=resident.pk).update(is_active=False)
+    assert backend.get_user(resident.pk) is None
+    response = client.get("/cases/")
+    assert not response.wsgi_request.user.is_authenticated
