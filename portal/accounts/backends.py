@@ -1,5 +1,3 @@
-import weakref
-
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -7,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.db import connections, router
 
 from portal.accounts.passwords import staff_password_acceptable
-from portal.prepared import prepared_cursor
+from portal.prepared import object_by_pk, prepared_cursor
 
 
 def find_account(identifier: str):
@@ -67,54 +65,13 @@ def _permission_names(user_pk) -> set[str]:
         return {f"{app_label}.{codename}" for app_label, codename in cursor}
 
 
-# Per connection (so per thread and database): the SQL that reads one user
-# by id, the attribute names of its columns and their converters.
-_user_queries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _user_query(connection) -> tuple[str, list[str], dict]:
-    query = _user_queries.get(connection)
-    if query is None:
-        user_model = get_user_model()
-        queryset = user_model._default_manager.using(connection.alias).filter(pk=0)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        if len(params) != 1:
-            raise ValueError(f"one parameter expected: {sql} {params}")
-        columns = [column for column, _sql, _alias in compiler.select]
-        query = (
-            sql,
-            [column.target.attname for column in columns],
-            compiler.get_converters(columns),
-        )
-        _user_queries[connection] = query
-    return query
-
-
 def user_by_pk(user_id):
-    """The user with this id, or None: what ``_default_manager.get(pk=...)``
-    loads (every concrete field, converted as the ORM converts them), read
-    with SQL the ORM compiled once per connection and prepared there.
-
-    Every page of a logged-in user loads its user (the session's id, Django's
-    ``get_user``); building and compiling that queryset cost ~0.5 ms of each
-    request, the prepared query ~0.1 ms (bench/overhead.py's machine, 100k)."""
-    user_model = get_user_model()
-    connection = connections[router.db_for_read(user_model)]
-    sql, names, converters = _user_query(connection)
-    pk = user_model._meta.pk
-    value = pk.get_db_prep_value(pk.to_python(user_id), connection)
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    if converters:
-        row = list(row)
-        for index, (functions, expression) in converters.items():
-            for convert in functions:
-                row[index] = convert(row[index], expression, connection)
-    return user_model.from_db(connection.alias, names, row)
+    """The user with this id, or None, as ``_default_manager.get(pk=...)``
+    loads it (portal.prepared.object_by_pk). Every page of a logged-in user
+    loads its user (the session's id, Django's ``get_user``): building and
+    compiling that queryset cost ~0.5 ms of each request, the prepared
+    query ~0.1 ms (bench/overhead.py's machine, 100k)."""
+    return object_by_pk(get_user_model(), user_id)
 
 
 class UsernameOrMobileBackend(ModelBackend):

@@ -26,7 +26,7 @@ from portal.cases.models import (
     CaseUserObjectPermission,
     ServiceCategory,
 )
-from portal.prepared import prepared_cursor
+from portal.prepared import object_by_pk, prepared_cursor
 
 VIEW_DEPARTMENT_PERMS = ("view_cases_of", "handle_cases_of")
 HANDLE_DEPARTMENT_PERMS = ("handle_cases_of",)
@@ -444,8 +444,8 @@ def case_get_for_user(*, user, pk) -> Case:
         # (Deferring the category's guide texts was tried: no CPU saved at
         # 100k, where they are ~50 characters.)
         try:
-            case = Case.objects.select_related("category", "department").get(pk=pk)
-        except (Case.DoesNotExist, ValueError, TypeError, ValidationError):
+            case = object_by_pk(Case, pk, ("category", "department"))
+        except (ValueError, TypeError, ValidationError):
             pass
     if case is None or not case_is_visible(user, case):
         # The one place the site refuses a case: recorded here, on the
