@@ -1033,3 +1033,42 @@ def test_a_list_sorted_by_status_reads_each_unit_in_that_order(
         page = next(q["sql"] for q in queries.captured_queries if '"title"' in q["sql"])
         arms = "CROSS JOIN LATERAL" in page
         assert arms == (by_arms and connection.vendor == "postgresql"), field
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?status__exact=accepted&colour=red",
+        "?q=%E6%BC%8F%E6%B0%B4+a%26b&o=-10.2&p=3",
+        "?submitted_at__gte=2026-10-01+00%3A00%3A00%2B08%3A00&kind__exact=matter",
+        "?department__id__exact=1&department__id__exact=2&_facets=True",
+    ],
+)
+def test_the_lists_query_strings_are_djangos(client, cases, people, query):
+    """CaseChangeList.get_query_string (list_query_string) gives the string
+    Django's ChangeList.get_query_string gives, for the links a page draws
+    (new values of every kind, removed prefixes, a value set to None)."""
+    from django.contrib.admin.views.main import ChangeList
+
+    from portal.cases.admin_changelist import list_query_string
+
+    cl = login(client, people["clerk"]).get(CHANGELIST + query).context["cl"]
+    calls = [
+        ({}, []),
+        ({"p": 7}, []),
+        ({"o": "3.-1"}, ["p"]),
+        ({"status__exact": "closed", "colour": None}, ["submitted_at__"]),
+        ({"q": "噪声 &=?/+"}, ["p", "after"]),
+        ({"department__id__exact": ["3", "4"]}, ["status"]),
+        ({"flag": True, "n": 1.5}, []),
+        ({}, ["department__id", "q", "o"]),
+    ]
+    for new_params, remove in calls:
+        assert cl.get_query_string(new_params, remove) == ChangeList.get_query_string(
+            cl, new_params, remove
+        )
+    assert cl.get_query_string() == ChangeList.get_query_string(cl)
+    assert list_query_string([("a", "甲 乙"), ("b", ["1", "2"]), ("c", 3)]) == (
+        "a=%E7%94%B2+%E4%B9%99&b=1&b=2&c=3"
+    )
