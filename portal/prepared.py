@@ -75,3 +75,39 @@ def object_by_pk(model, pk, related=()):
     for populator in read.populators:
         populator.populate(row, obj)
     return obj
+
+
+# Per connection, per model and column names: the columns' converters.
+_row_converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def objects_from_sql(model, names: tuple[str, ...], sql: str, params) -> list:
+    """Instances of ``model`` from the rows of ``sql``, a constant query
+    (prepared_cursor) whose columns are the fields ``names``, in that order
+    (the other fields deferred), each value converted as the ORM converts
+    it: what ``model.objects.raw(sql, params)`` gives for those columns,
+    without RawQuerySet working out its columns and converters on every
+    run."""
+    connection = connections[router.db_for_read(model)]
+    per_connection = _row_converters.setdefault(connection, {})
+    converters = per_connection.get((model, names))
+    if converters is None:
+        meta = model._meta
+        columns = [meta.get_field(name).get_col(meta.db_table) for name in names]
+        compiler = model._default_manager.none().query.get_compiler(
+            connection=connection
+        )
+        converters = per_connection[model, names] = compiler.get_converters(columns)
+    attnames = [model._meta.get_field(name).attname for name in names]
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    objects = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for index, (functions, expression) in converters.items():
+                for convert in functions:
+                    row[index] = convert(row[index], expression, connection)
+        objects.append(model.from_db(connection.alias, attnames, row))
+    return objects

@@ -26,7 +26,7 @@ from portal.cases.models import (
     CaseUserObjectPermission,
     ServiceCategory,
 )
-from portal.prepared import object_by_pk, prepared_cursor
+from portal.prepared import object_by_pk, objects_from_sql, prepared_cursor
 
 VIEW_DEPARTMENT_PERMS = ("view_cases_of", "handle_cases_of")
 HANDLE_DEPARTMENT_PERMS = ("handle_cases_of",)
@@ -467,10 +467,17 @@ def _case_rows_sql(case: Case, model, fields, hidden_flag=None, shown=True):
     """The rows of one of a case's tables (model) whose ``case`` is the case,
     oldest first (created_at, id, as the models order them), with only the
     given fields, where hidden_flag (a boolean field) is ``shown`` if given:
-    model instances read by RawQuerySet, which applies the fields'
-    converters as the ORM does."""
-    meta = model._meta
+    model instances with the fields' values converted as the ORM converts
+    them (objects_from_sql, the query prepared)."""
+    names = ("id", *fields)
     alias = router.db_for_read(model)
+    sql = _case_rows_query(alias, model, names, hidden_flag, shown)
+    return objects_from_sql(model, names, sql, [case.pk])
+
+
+@functools.lru_cache(maxsize=64)
+def _case_rows_query(alias, model, names, hidden_flag, shown) -> str:
+    meta = model._meta
     quote = connections[alias].ops.quote_name
 
     def column(name):
@@ -479,12 +486,11 @@ def _case_rows_sql(case: Case, model, fields, hidden_flag=None, shown=True):
     where = f"{column('case')} = %s"
     if hidden_flag is not None:
         where += f" AND {'' if shown else 'NOT '}{column(hidden_flag)}"
-    sql = (
-        f"SELECT {', '.join(column(name) for name in ('id', *fields))} "
+    return (
+        f"SELECT {', '.join(column(name) for name in names)} "
         f"FROM {quote(meta.db_table)} WHERE {where} "
         f"ORDER BY {column('created_at')}, {column('id')}"
     )
-    return list(model.objects.db_manager(alias).raw(sql, [case.pk]))
 
 
 # Plain SQL for the case page's timeline and files (the page every resident
