@@ -708,6 +708,14 @@ def test_schema_is_openapi_3_with_every_endpoint(api):
         assert path in schema["paths"], path
     report_op = schema["paths"]["/api/v1/events/report/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in report_op["parameters"])
+    # The phones' bearer token is the documented way in (the site's JWT
+    # authentication class, portal.api.authentication).
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert {"jwtAuth": []} in schema["paths"]["/api/v1/events/"]["get"]["security"]
 
 
 def test_docs_page_is_served_without_a_cdn(api):
