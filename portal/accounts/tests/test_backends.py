@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import SESSION_KEY, authenticate
+from django.core.exceptions import PermissionDenied
 
 from portal.accounts.tests.factories import ResidentFactory, UserFactory
 
@@ -211,3 +212,58 @@ def test_a_session_loads_its_user_through_the_backend(client, resident):
     assert backend.get_user(resident.pk) is None
     response = client.get("/cases/")
     assert not response.wsgi_request.user.is_authenticated
+
+
+class _Refusing:
+    """A backend that refuses every permission outright."""
+
+    def has_perm(self, user_obj, perm, obj=None):
+        raise PermissionDenied
+
+    def has_module_perms(self, user_obj, app_label):
+        raise PermissionDenied
+
+
+@pytest.mark.django_db
+def test_permission_questions_are_answered_as_django_answers(settings):
+    """User.has_perm and has_module_perms over auth_backends(): Django's
+    answers for a clerk with a group, a user with none, an inactive user
+    and a superuser; a backend's PermissionDenied is a no; the setting's
+    backends are the ones asked (a changed setting is honoured)."""
+    from django.contrib.auth.models import (
+        Group,
+        Permission,
+        _user_has_module_perms,
+        _user_has_perm,
+    )
+
+    group = Group.objects.create(name="clerks")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="cases", codename="view_case")
+    )
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.groups.add(group)
+    users = [
+        clerk,
+        UserFactory(username="nobody"),
+        UserFactory(username="gone", is_active=False),
+        UserFactory(username="root", is_superuser=True),
+    ]
+    for user in users:
+        for perm in ("cases.view_case", "cases.change_case", "auth.view_group"):
+            assert user.has_perm(perm) == (
+                user.is_superuser or _user_has_perm(user, perm, None)
+            )
+        for app in ("cases", "auth", "grid"):
+            assert user.has_module_perms(app) == (
+                user.is_superuser or _user_has_module_perms(user, app)
+            )
+    clerk = type(clerk)._default_manager.get(pk=clerk.pk)
+    assert clerk.has_perm("cases.view_case") and clerk.has_module_perms("cases")
+    settings.AUTHENTICATION_BACKENDS = [
+        f"{__name__}._Refusing",
+        *settings.AUTHENTICATION_BACKENDS,
+    ]
+    clerk = type(clerk)._default_manager.get(pk=clerk.pk)
+    assert not clerk.has_perm("cases.view_case")
+    assert not clerk.has_module_perms("cases")
