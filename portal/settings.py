@@ -81,6 +81,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.notifications.context_processors.unread",
             ],
+            # {% url %} through portal.kept_urls.kept_reverse: the same tag,
+            # each answer worked out once per process.
+            "builtins": ["portal.kept_urls"],
         },
     },
 ]

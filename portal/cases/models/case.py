@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from portal.cases.models.category import PeriodUnit, ServiceCategory, Stage
+from portal.kept_urls import kept_reverse
 
 
 class CaseKind(models.TextChoices):
@@ -272,7 +272,7 @@ class Case(models.Model):
         return f"{self.tracking_number} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("cases:detail", args=[self.pk])
+        return kept_reverse("cases:detail", [self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -377,7 +377,7 @@ class Attachment(models.Model):
         return self.original_name
 
     def get_absolute_url(self):
-        return reverse("cases:attachment", args=[self.case_id, self.pk])
+        return kept_reverse("cases:attachment", [self.case_id, self.pk])
 
 
 class MaterialRequest(models.Model):
