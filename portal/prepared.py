@@ -111,3 +111,57 @@ def objects_from_sql(model, names: tuple[str, ...], sql: str, params) -> list:
                     row[index] = convert(row[index], expression, connection)
         objects.append(model.from_db(connection.alias, attnames, row))
     return objects
+
+
+# Stands for the run-time value while a query is compiled (compiled_rows).
+PLACEHOLDER = -7_340_033
+
+
+class _CompiledRows:
+    """A values_list queryset's SQL, the places of PLACEHOLDER among its
+    parameters and its columns' converters, as results_iter uses them."""
+
+    def __init__(self, connection, queryset):
+        compiler = queryset.query.get_compiler(connection=connection)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.slots = [i for i, value in enumerate(params) if value == PLACEHOLDER]
+        if not self.slots:
+            raise ValueError(f"the placeholder is not a parameter: {self.sql}")
+        columns = [column for column, _s, _a in compiler.select[: compiler.col_count]]
+        self.width = compiler.col_count
+        self.converters = compiler.get_converters(columns)
+
+
+_compiled_rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list:
+    """The rows (tuples) of ``build(PLACEHOLDER)``, a values_list queryset of
+    ``model`` without a slice, with ``value`` wherever it put PLACEHOLDER and
+    ``suffix`` (such as ``" LIMIT %s OFFSET %s"``) after its SQL: compiled
+    once per connection and ``key`` (which must name everything else the
+    query depends on) and run prepared. For a page whose query has one
+    shape for every user: its ORM building and compiling cost more CPU than
+    the read."""
+    connection = connections[router.db_for_read(model)]
+    per_connection = _compiled_rows.setdefault(connection, {})
+    query = per_connection.get(key)
+    if query is None:
+        query = per_connection[key] = _CompiledRows(connection, build(PLACEHOLDER))
+    params = list(query.params)
+    for slot in query.slots:
+        params[slot] = value
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(query.sql + suffix, [*params, *suffix_params])
+        rows = cursor.fetchall()
+    if not query.converters:
+        return [tuple(row[: query.width]) for row in rows]
+    converted = []
+    for row in rows:
+        row = list(row[: query.width])
+        for index, (functions, expression) in query.converters.items():
+            for convert in functions:
+                row[index] = convert(row[index], expression, connection)
+        converted.append(tuple(row))
+    return converted

@@ -7,7 +7,16 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -26,7 +35,12 @@ from portal.cases.models import (
     CaseUserObjectPermission,
     ServiceCategory,
 )
-from portal.prepared import object_by_pk, objects_from_sql, prepared_cursor
+from portal.prepared import (
+    compiled_rows,
+    object_by_pk,
+    objects_from_sql,
+    prepared_cursor,
+)
 
 VIEW_DEPARTMENT_PERMS = ("view_cases_of", "handle_cases_of")
 HANDLE_DEPARTMENT_PERMS = ("handle_cases_of",)
@@ -410,6 +424,24 @@ def case_list_for_user(user) -> QuerySet:
     100k (three models a row, and building the query's select_related and
     deferred columns)."""
     return visible_cases(user).values_list(*LIST_COLUMNS)
+
+
+def own_case_rows(user, start: int, size: int) -> list[tuple]:
+    """Rows ``start`` to ``start + size`` of case_list_for_user(user), newest
+    first, each with the number of all of them (``COUNT(*) OVER ()``) last,
+    for a user who sees only their own matters (not staff). The query has
+    one shape for every such user: the ORM builds and compiles it once per
+    connection (portal.prepared.compiled_rows, with a stand-in user of the
+    placeholder's id), not on every page (~25 % of "my matters"' Python
+    calls)."""
+
+    def build(user_id):
+        stand_in = User(pk=user_id, is_active=True, is_staff=False)
+        return case_list_for_user(stand_in).annotate(total=Window(Count("*")))
+
+    return compiled_rows(
+        Case, "own_case_rows", build, user.pk, " LIMIT %s OFFSET %s", (size, start)
+    )
 
 
 def case_is_visible(user, case: Case) -> bool:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from portal.cases.selectors import (
     case_get_for_user,
     case_list_for_user,
     case_timeline,
+    own_case_rows,
     sees_all_cases,
 )
 from portal.cases.site_rows import case_rows_html, timeline_html
@@ -64,25 +64,24 @@ def _page_number(value) -> int | None:
     return number if number >= 1 else None
 
 
-def _page(request, cases):
+def _page(request):
     """The page of the list. A resident's own matters are few (41 for the
     bench's busiest resident), so their number comes with the page's rows
-    (COUNT(*) OVER ()), one query instead of Paginator's two. Staff, whose
-    list is their units' cases (hundreds of thousands at 10M), keep the
-    separate count: the window would read every row before the LIMIT."""
-    paginator = Paginator(cases, PAGE_SIZE)
+    (COUNT(*) OVER ()), one query instead of Paginator's two, compiled once
+    (own_case_rows). Staff, whose list is their units' cases (hundreds of
+    thousands at 10M), keep the separate count: the window would read every
+    row before the LIMIT."""
     user = request.user
     number = _page_number(request.GET.get("page"))
     if number is not None and not (user.is_staff or sees_all_cases(user)):
-        start = (number - 1) * PAGE_SIZE
-        rows = list(
-            cases.annotate(total=Window(Count("*")))[start : start + PAGE_SIZE]
-        )
+        rows = own_case_rows(user, (number - 1) * PAGE_SIZE, PAGE_SIZE)
         if rows:
-            # The rows are tuples (case_list_for_user); the number is last.
+            paginator = Paginator((), PAGE_SIZE)
+            # The number of all the rows is each row's last column.
             paginator.count = rows[0][-1]
             return Page([row[:-1] for row in rows], number, paginator)
     # Out of range, empty or staff: Django's own answer.
+    paginator = Paginator(case_list_for_user(user), PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -92,7 +91,7 @@ def case_list(request):
     """The applicant's matters, newest first, drawn in one pass from the
     columns a row shows (portal.cases.site_rows): the page is read often and
     its rows are many."""
-    page = _page(request, case_list_for_user(request.user))
+    page = _page(request)
     return render(
         request,
         "cases/list.html",

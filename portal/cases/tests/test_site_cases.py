@@ -122,6 +122,32 @@ def test_my_matters_is_paginated(owner_client, category, people):
         assert ("2 / 2" if rows == 2 else "1 / 2") in html
 
 
+def test_own_case_rows_are_the_querysets_rows(
+    category, people, django_assert_num_queries
+):
+    """own_case_rows (compiled once) gives case_list_for_user's rows with
+    their number, page by page, for the applicant and for the one who filed
+    for them; another resident's rows stay theirs."""
+    from django.db.models import Count, Window
+
+    from portal.cases.selectors import case_list_for_user, own_case_rows
+
+    owner, other = people["owner"], people["other_resident"]
+    for i in range(PAGE_SIZE + 3):
+        file_case(category, owner, title=f"事{i}")
+    file_case(category, other, submitter=owner, title="代办")
+    file_case(category, other, title="别人的")
+    for user in (owner, other):
+        counted = case_list_for_user(user).annotate(total=Window(Count("*")))
+        for start in (0, PAGE_SIZE, 2 * PAGE_SIZE):
+            with django_assert_num_queries(1):
+                rows = own_case_rows(user, start, PAGE_SIZE)
+            assert rows == list(counted[start : start + PAGE_SIZE])
+    assert len(own_case_rows(owner, 0, PAGE_SIZE)) == PAGE_SIZE
+    assert own_case_rows(owner, 0, PAGE_SIZE)[0][-1] == PAGE_SIZE + 4
+    assert {row[2] for row in own_case_rows(other, 0, PAGE_SIZE)} == {"代办", "别人的"}
+
+
 def test_my_matters_without_matters(owner_client):
     html = page(owner_client.get(reverse("cases:list"), {"page": 3}))
     assert 'class="case-row' not in html and 'class="pager' not in html
