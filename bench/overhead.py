@@ -81,7 +81,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.middleware.csrf import get_token  # noqa: E402
+from django.test import Client, RequestFactory, override_settings  # noqa: E402
 
 # Middleware that later middleware or the page need: leaving one out leaves
 # out those too.
@@ -145,7 +146,13 @@ def session_cookie(username: str) -> str:
     client.force_login(user)
     pass_second_factor(client, user)
     name = settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}"
+    # And a CSRF cookie, as a browser (and bench/run.py's login, whose jar
+    # wrk sends) holds one: without it every page with a form would make
+    # a new CSRF secret and set its cookie, which the bench's pages do not.
+    request = RequestFactory().get("/")
+    get_token(request)
+    csrf = f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+    return f"{name}={client.cookies[name].value}; {csrf}"
 
 
 def bearer(username: str) -> dict:
