@@ -16,6 +16,29 @@ def prepared_cursor(connection):
     return make() if make is not None else connection.cursor()
 
 
+# What was compiled, per connection (so per thread and database), then per
+# use: ("read", model, related), ("converters", model, names), ("rows", key).
+_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _kept(connection, key, make):
+    """``make()``, made once per connection and key."""
+    per_connection = _compiled.setdefault(connection, {})
+    made = per_connection.get(key)
+    if made is None:
+        made = per_connection[key] = make()
+    return made
+
+
+def _converted(row, converters, connection) -> list:
+    """The row's values converted as the ORM's results_iter converts them."""
+    row = list(row)
+    for index, (functions, expression) in converters.items():
+        for convert in functions:
+            row[index] = convert(row[index], expression, connection)
+    return row
+
+
 class _CompiledRead:
     """What the ORM compiles for ``model._default_manager.select_related(
     *related).filter(pk=...)``, and what its ModelIterable works out before
@@ -38,10 +61,6 @@ class _CompiledRead:
         self.populators = get_related_populators(klass_info, select, connection.alias)
 
 
-# Per connection (so per thread and database), per model and relations.
-_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def object_by_pk(model, pk, related=()):
     """The object with this id, or None: what
     ``model._default_manager.select_related(*related).get(pk=pk)`` gives
@@ -54,12 +73,11 @@ def object_by_pk(model, pk, related=()):
     a page, more than the read; a page of a logged-in user makes one or two
     of them (its user, its case)."""
     connection = connections[router.db_for_read(model)]
-    per_connection = _compiled.setdefault(connection, {})
-    read = per_connection.get((model, related))
-    if read is None:
-        read = per_connection[model, related] = _CompiledRead(
-            connection, model, related
-        )
+    read = _kept(
+        connection,
+        ("read", model, related),
+        lambda: _CompiledRead(connection, model, related),
+    )
     field = model._meta.pk
     value = field.get_db_prep_value(field.to_python(pk), connection)
     with prepared_cursor(connection) as cursor:
@@ -67,18 +85,11 @@ def object_by_pk(model, pk, related=()):
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for index, (functions, expression) in read.converters.items():
-        for convert in functions:
-            row[index] = convert(row[index], expression, connection)
+    row = _converted(row, read.converters, connection)
     obj = model.from_db(connection.alias, read.names, row[read.own])
     for populator in read.populators:
         populator.populate(row, obj)
     return obj
-
-
-# Per connection, per model and column names: the columns' converters.
-_row_converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def objects_from_sql(model, names: tuple[str, ...], sql: str, params) -> list:
@@ -89,28 +100,28 @@ def objects_from_sql(model, names: tuple[str, ...], sql: str, params) -> list:
     without RawQuerySet working out its columns and converters on every
     run."""
     connection = connections[router.db_for_read(model)]
-    per_connection = _row_converters.setdefault(connection, {})
-    converters = per_connection.get((model, names))
-    if converters is None:
+
+    def converters_of_columns():
         meta = model._meta
         columns = [meta.get_field(name).get_col(meta.db_table) for name in names]
         compiler = model._default_manager.none().query.get_compiler(
             connection=connection
         )
-        converters = per_connection[model, names] = compiler.get_converters(columns)
+        return compiler.get_converters(columns)
+
+    converters = _kept(connection, ("converters", model, names), converters_of_columns)
     attnames = [model._meta.get_field(name).attname for name in names]
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    objects = []
-    for row in rows:
-        if converters:
-            row = list(row)
-            for index, (functions, expression) in converters.items():
-                for convert in functions:
-                    row[index] = convert(row[index], expression, connection)
-        objects.append(model.from_db(connection.alias, attnames, row))
-    return objects
+    return [
+        model.from_db(
+            connection.alias,
+            attnames,
+            _converted(row, converters, connection) if converters else row,
+        )
+        for row in rows
+    ]
 
 
 # Stands for the run-time value while a query is compiled (compiled_rows).
@@ -133,9 +144,6 @@ class _CompiledRows:
         self.converters = compiler.get_converters(columns)
 
 
-_compiled_rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list:
     """The rows (tuples) of ``build(PLACEHOLDER)``, a values_list queryset of
     ``model`` without a slice, with ``value`` wherever it put PLACEHOLDER and
@@ -145,10 +153,11 @@ def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list
     shape for every user: its ORM building and compiling cost more CPU than
     the read."""
     connection = connections[router.db_for_read(model)]
-    per_connection = _compiled_rows.setdefault(connection, {})
-    query = per_connection.get(key)
-    if query is None:
-        query = per_connection[key] = _CompiledRows(connection, build(PLACEHOLDER))
+    query = _kept(
+        connection,
+        ("rows", key),
+        lambda: _CompiledRows(connection, build(PLACEHOLDER)),
+    )
     params = list(query.params)
     for slot in query.slots:
         params[slot] = value
@@ -157,11 +166,7 @@ def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list
         rows = cursor.fetchall()
     if not query.converters:
         return [tuple(row[: query.width]) for row in rows]
-    converted = []
-    for row in rows:
-        row = list(row[: query.width])
-        for index, (functions, expression) in query.converters.items():
-            for convert in functions:
-                row[index] = convert(row[index], expression, connection)
-        converted.append(tuple(row))
-    return converted
+    return [
+        tuple(_converted(row[: query.width], query.converters, connection))
+        for row in rows
+    ]
