@@ -10,7 +10,7 @@ import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -354,7 +354,15 @@ class CaseAdmin(SimpleHistoryAdmin):
     actions = ["accept_selected", "assign_selected_to_me"]
 
     def get_queryset(self, request):
-        return with_warning_colour(self._visible_cases(request))
+        cases = self._visible_cases(request)
+        # The warning colour as SQL only where a list may sort by it (a list
+        # sorted by any column; the colour is one): the list's rows work
+        # their colours out in Python (portal.cases.list_rows) and the
+        # colour filter has conditions of its own (colour_q). Building the
+        # expression was ~3 % of the default list's calls at 10M.
+        if ORDER_VAR in request.GET:
+            return with_warning_colour(cases)
+        return cases
 
     def _visible_cases(self, request):
         return visible_cases(request.user).select_related(*CASE_PAGE_RELATED)

@@ -143,6 +143,18 @@ def test_rows_sorted_by_colour_show_the_colour_they_are_sorted_by(
     assert [(row.pk, row.warning_colour) for row in cl.result_list] == expected
 
 
+def test_an_unsorted_list_builds_no_colour_expression(client, varied_cases, people):
+    """The colour as SQL only where a list may sort by it (CaseAdmin.
+    get_queryset): the default, filtered and searched lists build none; a
+    sorted list has it (and test_rows_sorted_by_colour_... its order)."""
+    client.force_login(people["clerk"])
+    for params in ({}, {"colour": "red"}, {"q": "漏水"}, {"p": "2"}):
+        cl = client.get(CHANGELIST, params).context["cl"]
+        assert "warning_colour" not in cl.queryset.query.annotations, params
+    cl = client.get(CHANGELIST, {"o": "3"}).context["cl"]
+    assert "warning_colour" in cl.queryset.query.annotations
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_action_form_is_djangos_drawn_once_per_language(
     client, varied_cases, people, language
