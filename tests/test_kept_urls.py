@@ -91,3 +91,21 @@ def test_the_kept_answers_are_bounded(monkeypatch):
     for pk in range(10):
         kept_reverse("cases:detail", [pk])
         assert len(kept_urls._kept) <= 3
+
+
+def test_a_missing_name_is_refused_every_time_and_asked_once():
+    """{% url 'django-admindocs-docroot' as docsroot %} (the admin's base
+    template, on every page) names a URL the site does not have: the same
+    NoReverseMatch each time, reverse() asked once."""
+    kept_urls._kept.clear()
+    with mock.patch.object(kept_urls, "django_reverse", wraps=reverse) as asked:
+        messages = set()
+        for _ in range(3):
+            with pytest.raises(NoReverseMatch) as refused:
+                kept_reverse("django-admindocs-docroot", current_app="admin")
+            messages.add(str(refused.value))
+        assert asked.call_count == 1 and len(messages) == 1
+        assert "django-admindocs-docroot" in messages.pop()
+        assert (
+            render("{% url 'django-admindocs-docroot' as docs %}[{{ docs }}]") == "[]"
+        )
