@@ -17,7 +17,7 @@ def prepared_cursor(connection):
 
 
 # What was compiled, per connection (so per thread and database), then per
-# use: ("read", model, related), ("converters", model, names), ("rows", key).
+# use: ("read", model, related), ("columns", model, names), ("rows", key).
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -101,16 +101,17 @@ def objects_from_sql(model, names: tuple[str, ...], sql: str, params) -> list:
     run."""
     connection = connections[router.db_for_read(model)]
 
-    def converters_of_columns():
+    def columns_read():
+        # The fields' attribute names and their columns' converters.
         meta = model._meta
-        columns = [meta.get_field(name).get_col(meta.db_table) for name in names]
+        fields = [meta.get_field(name) for name in names]
         compiler = model._default_manager.none().query.get_compiler(
             connection=connection
         )
-        return compiler.get_converters(columns)
+        columns = [field.get_col(meta.db_table) for field in fields]
+        return [field.attname for field in fields], compiler.get_converters(columns)
 
-    converters = _kept(connection, ("converters", model, names), converters_of_columns)
-    attnames = [model._meta.get_field(name).attname for name in names]
+    attnames, converters = _kept(connection, ("columns", model, names), columns_read)
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
