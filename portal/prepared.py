@@ -4,6 +4,7 @@ reads of one object by id that every page makes, compiled once."""
 import weakref
 
 from django.db import connections, router
+from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
 
 
@@ -164,6 +165,55 @@ def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list
         params[slot] = value
     with prepared_cursor(connection) as cursor:
         cursor.execute(query.sql + suffix, [*params, *suffix_params])
+        rows = cursor.fetchall()
+    if not query.converters:
+        return [tuple(row[: query.width]) for row in rows]
+    return [
+        tuple(_converted(row[: query.width], query.converters, connection))
+        for row in rows
+    ]
+
+
+# Stands for a subquery's SQL while the query around it is compiled
+# (rows_around): a SELECT no ORM expression writes.
+SUBQUERY_MARK = "SELECT -7340033 AS yiwang_subquery_mark"
+
+
+class _CompiledAround:
+    """A values_list queryset's SQL cut at SUBQUERY_MARK, and its columns'
+    converters, as results_iter uses them."""
+
+    def __init__(self, connection, queryset):
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        self.head, mark, self.tail = sql.partition(SUBQUERY_MARK)
+        if not mark or SUBQUERY_MARK in self.tail or params:
+            # Parameters of its own would be kept from the first run (a
+            # time, a user): the query around must have none.
+            raise ValueError(f"one mark and no parameters expected: {sql} {params}")
+        columns = [column for column, _s, _a in compiler.select[: compiler.col_count]]
+        self.width = compiler.col_count
+        self.converters = compiler.get_converters(columns)
+
+
+def rows_around(model, key, build, sql: str, params) -> list[tuple]:
+    """The rows (tuples) of ``build(RawSQL(SUBQUERY_MARK, ()))``, a
+    values_list queryset of ``model`` without parameters of its own, with
+    ``sql`` (and its ``params``) where the mark is: compiled once per
+    connection and ``key`` (which must name everything else the query
+    depends on). For a query whose shape is the same on every page around a
+    subquery that is not (the case list's 50 rows around the ids of its
+    page): the ORM's building and compiling of the query around cost more
+    CPU than its read. Run as an ordinary query: its plan depends on the
+    subquery's values."""
+    connection = connections[router.db_for_read(model)]
+    query = _kept(
+        connection,
+        ("around", key),
+        lambda: _CompiledAround(connection, build(RawSQL(SUBQUERY_MARK, ()))),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query.head + sql + query.tail, params)
         rows = cursor.fetchall()
     if not query.converters:
         return [tuple(row[: query.width]) for row in rows]
