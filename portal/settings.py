@@ -137,6 +137,9 @@ else:
         )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yiwang")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, with one redis-py client kept per pool (portal.redis_cache).
+    CACHES["default"]["BACKEND"] = "portal.redis_cache.KeptClientRedisCache"
 # Sessions are read on every logged-in request: from the shared cache when
 # there is one (CACHE_URL, e.g. Redis), written through to the database so
 # that none is lost when the cache restarts. A per-process local-memory cache

@@ -51,7 +51,8 @@ def test_sessions_stay_in_the_database_without_a_shared_cache(tmp_path):
 
 def test_sessions_are_read_from_the_shared_cache_when_there_is_one(tmp_path):
     values = _settings(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1")
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, with its redis-py client kept (portal.redis_cache).
+    assert values["CACHE"] == "portal.redis_cache.KeptClientRedisCache"
     # Written through to the database: a restarted Redis loses no session.
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
 
