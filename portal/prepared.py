@@ -40,6 +40,17 @@ def _converted(row, converters, connection) -> list:
     return row
 
 
+def _selected(rows, query, connection) -> list[tuple]:
+    """The rows' first ``query.width`` columns (the selected ones), converted
+    by ``query.converters``, as values_list gives them."""
+    if not query.converters:
+        return [tuple(row[: query.width]) for row in rows]
+    return [
+        tuple(_converted(row[: query.width], query.converters, connection))
+        for row in rows
+    ]
+
+
 class _CompiledRead:
     """What the ORM compiles for ``model._default_manager.select_related(
     *related).filter(pk=...)``, and what its ModelIterable works out before
@@ -166,12 +177,7 @@ def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list
     with prepared_cursor(connection) as cursor:
         cursor.execute(query.sql + suffix, [*params, *suffix_params])
         rows = cursor.fetchall()
-    if not query.converters:
-        return [tuple(row[: query.width]) for row in rows]
-    return [
-        tuple(_converted(row[: query.width], query.converters, connection))
-        for row in rows
-    ]
+    return _selected(rows, query, connection)
 
 
 # Stands for a subquery's SQL while the query around it is compiled
@@ -215,9 +221,4 @@ def rows_around(model, key, build, sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(query.head + sql + query.tail, params)
         rows = cursor.fetchall()
-    if not query.converters:
-        return [tuple(row[: query.width]) for row in rows]
-    return [
-        tuple(_converted(row[: query.width], query.converters, connection))
-        for row in rows
-    ]
+    return _selected(rows, query, connection)

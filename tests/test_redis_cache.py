@@ -1,32 +1,15 @@
 """portal.redis_cache: Django's Redis cache with one redis-py client per
 connection pool, instead of a new ``redis.Redis`` for every call."""
 
-import socket
-
 import pytest
 import redis
 from django.core.cache.backends.redis import RedisCache
 
 from portal.redis_cache import KeptClientRedisCache
+from tests.redis_server import REDIS_HOST, REDIS_PORT, needs_redis
 
-REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(
-        not redis_reachable(),
-        reason=f"needs Redis on {REDIS_HOST}:{REDIS_PORT} (CI starts it)",
-    ),
-]
+REDIS_DB = 13
+pytestmark = needs_redis()
 
 LOCATION = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 

@@ -13,7 +13,6 @@ PostgreSQL, because the worker process must see the test database.
 import datetime
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,26 +34,10 @@ from portal.cases.tasks import scan_case_deadlines
 from portal.cases.tests.factories import file_case, make_category
 from portal.celery import app
 from portal.notifications.models import Notification, Reminder
+from tests.redis_server import REDIS_HOST, REDIS_PORT, needs_redis
 
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 IN_PROCESS_DB, SUBPROCESS_DB = 14, 15
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(
-        not redis_reachable(),
-        reason=f"needs Redis on {REDIS_HOST}:{REDIS_PORT} (CI starts it)",
-    ),
-]
+pytestmark = needs_redis()
 
 
 def broker_url(db: int) -> str:
