@@ -154,6 +154,10 @@ SESSION_ENGINE = env.str(
     ),
 )
 
+# Django's form renderer, with plain inputs and textareas drawn in Python
+# (portal.form_renderer).
+FORM_RENDERER = "portal.form_renderer.FormRenderer"
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.UsernameOrMobileBackend",
