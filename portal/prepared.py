@@ -1,5 +1,6 @@
 """A cursor for the site's constant queries, prepared on PostgreSQL, and the
-reads of one object by id that every page makes, compiled once."""
+reads that every page makes (one object by id, rows of a fixed shape),
+compiled once."""
 
 import weakref
 
@@ -18,7 +19,8 @@ def prepared_cursor(connection):
 
 
 # What was compiled, per connection (so per thread and database), then per
-# use: ("read", model, related), ("columns", model, names), ("rows", key).
+# use: ("read", model, related), ("columns", model, names), ("rows", key),
+# ("around", key).
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -38,6 +40,12 @@ def _converted(row, converters, connection) -> list:
         for convert in functions:
             row[index] = convert(row[index], expression, connection)
     return row
+
+
+def _select_of(compiler) -> tuple[int, dict]:
+    """How many columns a compiled query selects, and their converters."""
+    columns = [column for column, _s, _a in compiler.select[: compiler.col_count]]
+    return compiler.col_count, compiler.get_converters(columns)
 
 
 def _selected(rows, query, connection) -> list[tuple]:
@@ -152,9 +160,7 @@ class _CompiledRows:
         self.slots = [i for i, value in enumerate(params) if value == PLACEHOLDER]
         if not self.slots:
             raise ValueError(f"the placeholder is not a parameter: {self.sql}")
-        columns = [column for column, _s, _a in compiler.select[: compiler.col_count]]
-        self.width = compiler.col_count
-        self.converters = compiler.get_converters(columns)
+        self.width, self.converters = _select_of(compiler)
 
 
 def compiled_rows(model, key, build, value, suffix="", suffix_params=()) -> list:
@@ -197,15 +203,14 @@ class _CompiledAround:
             # Parameters of its own would be kept from the first run (a
             # time, a user): the query around must have none.
             raise ValueError(f"one mark and no parameters expected: {sql} {params}")
-        columns = [column for column, _s, _a in compiler.select[: compiler.col_count]]
-        self.width = compiler.col_count
-        self.converters = compiler.get_converters(columns)
+        self.width, self.converters = _select_of(compiler)
 
 
-def rows_around(model, key, build, sql: str, params) -> list[tuple]:
+def rows_around(model, key, build, subquery) -> list[tuple]:
     """The rows (tuples) of ``build(RawSQL(SUBQUERY_MARK, ()))``, a
     values_list queryset of ``model`` without parameters of its own, with
-    ``sql`` (and its ``params``) where the mark is: compiled once per
+    ``subquery`` (a RawSQL, or a queryset of one column) where the mark is:
+    compiled once per
     connection and ``key`` (which must name everything else the query
     depends on). For a query whose shape is the same on every page around a
     subquery that is not (the case list's 50 rows around the ids of its
@@ -218,6 +223,10 @@ def rows_around(model, key, build, sql: str, params) -> list[tuple]:
         ("around", key),
         lambda: _CompiledAround(connection, build(RawSQL(SUBQUERY_MARK, ()))),
     )
+    if isinstance(subquery, RawSQL):
+        sql, params = subquery.sql, subquery.params
+    else:
+        sql, params = subquery.query.get_compiler(connection=connection).as_sql()
     with connection.cursor() as cursor:
         cursor.execute(query.head + sql + query.tail, params)
         rows = cursor.fetchall()

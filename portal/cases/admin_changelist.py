@@ -809,12 +809,7 @@ class CaseChangeList(ChangeList):
         # Newest first (the default list, its filters, searches and pages):
         # the query around the ids is compiled once (rows_around), ~1 ms of
         # CPU a page to build and compile (the ids' own query is this page's).
-        if isinstance(ids, RawSQL):
-            sql, params = ids.sql, ids.params
-        else:
-            compiler = ids.query.get_compiler(connection=connections[ids.db])
-            sql, params = compiler.as_sql()
-        return listed_cases(rows_around(Case, "listed_cases", newest_rows, sql, params))
+        return listed_cases(rows_around(Case, "listed_cases", newest_rows, ids))
 
     def get_search_results(self, request):
         """A search's page, with no count: one more row than the page is

@@ -2,7 +2,6 @@
 changes, as the case list reads its page's rows (CaseChangeList.rows)."""
 
 import pytest
-from django.db import connection
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -40,15 +39,13 @@ def test_the_rows_are_the_orms_for_every_subquery(cases, django_assert_num_queri
     by_queryset = Case.objects.filter(pk__in=chosen).order_by("pk").values("pk")[:2]
     by_raw = RawSQL("SELECT id FROM cases_case WHERE id >= %s", (cases[1].pk,))
     for ids in (by_queryset, by_raw, by_queryset):
-        if isinstance(ids, RawSQL):
-            sql, params = ids.sql, ids.params
-        else:
-            sql, params = ids.query.get_compiler(connection=connection).as_sql()
         with django_assert_num_queries(1):
-            rows = rows_around(Case, "test_rows", newest_rows, sql, params)
+            rows = rows_around(Case, "test_rows", newest_rows, ids)
         assert rows == orm_rows(ids)
         assert rows and all(len(row) == len(LISTED_COLUMNS) for row in rows)
-    assigned = rows_around(Case, "test_rows", newest_rows, "SELECT %s", (cases[1].pk,))
+    assigned = rows_around(
+        Case, "test_rows", newest_rows, RawSQL("SELECT %s", (cases[1].pk,))
+    )
     assert len(assigned) == 1
     assert assigned[0][LISTED_COLUMNS.index("assignee__username")] == "clerk_housing2"
     assert assigned[0][LISTED_COLUMNS.index("submitted_at")].tzinfo is not None
@@ -66,7 +63,7 @@ def test_a_query_around_with_parameters_of_its_own_is_refused(cases):
         return later.values_list("pk")
 
     with pytest.raises(ValueError):
-        rows_around(Case, "test_time", with_a_time, "SELECT %s", (cases[0].pk,))
+        rows_around(Case, "test_time", with_a_time, RawSQL("SELECT %s", (cases[0].pk,)))
 
     def twice(ids):
         both = Case.objects.filter(InSubquery("pk", ids)) | Case.objects.filter(
@@ -75,4 +72,4 @@ def test_a_query_around_with_parameters_of_its_own_is_refused(cases):
         return both.values_list("pk")
 
     with pytest.raises(ValueError):
-        rows_around(Case, "test_twice", twice, "SELECT %s", (cases[0].pk,))
+        rows_around(Case, "test_twice", twice, RawSQL("SELECT %s", (cases[0].pk,)))
