@@ -50,6 +50,7 @@ from portal.cases.models import (
     DeadlinePolicy,
     ServiceCategory,
 )
+from portal.cases.models.case import case_name
 from portal.cases.selectors import (
     case_is_visible,
     case_search_q,
@@ -120,6 +121,12 @@ def _history_value(record, field, related):
     if isinstance(value, datetime.datetime):
         return formats.localize(timezone.localtime(value))
     return str(value)
+
+
+def history_record_name(record) -> str:
+    """str() of a case's history record's case (its history page's first
+    cell), from the two fields Case.__str__ reads."""
+    return case_name(record.tracking_number, record.title)
 
 
 def changed_fields(older, newer, fields) -> list:
@@ -619,6 +626,7 @@ class CaseAdmin(SimpleHistoryAdmin):
             admin_user_view=context["admin_user_view"],
             columns=context["history_list_display"],
             current_app=request.current_app,
+            object_text=history_record_name,
         )
         return super().render_history_view(request, template, context, **kwargs)
 

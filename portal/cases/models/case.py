@@ -67,6 +67,12 @@ UNREAD_CASE_HISTORY_INDEXES = [
 ]
 
 
+def case_name(tracking_number: str, title: str) -> str:
+    """What a case is called wherever it is named by itself (Case.__str__,
+    the rows of its history page): its tracking number and title."""
+    return f"{tracking_number} {title}"
+
+
 class Case(models.Model):
     """Every matter a resident or grid worker submits, whatever its kind.
 
@@ -269,7 +275,7 @@ class Case(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.tracking_number} {self.title}"
+        return case_name(self.tracking_number, self.title)
 
     def get_absolute_url(self):
         return kept_reverse("cases:detail", [self.pk])
