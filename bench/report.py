@@ -291,8 +291,8 @@ def render(results: list[dict]) -> str:
             seeder_line(r),
             "",
             "| scenario | conns | req/s | bare req/s | share of bare | p50 ms | p95 ms "
-            "| p99 ms | queries | peak RSS/worker MiB | errors | load avg |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| p99 ms | queries | peak RSS/worker MiB | errors | load avg | steal |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for name, s in r["scenarios"].items():
             out.append(
@@ -302,7 +302,8 @@ def render(results: list[dict]) -> str:
                 f"| {fmt(s['p50_ms'])} "
                 f"| {fmt(s['p95_ms'])} | {fmt(s['p99_ms'])} | {s.get('queries', '–')} "
                 f"| {fmt(s['peak_rss_mib'])} | {s['errors'] + s['non_2xx_3xx']} "
-                f"| {'→'.join(str(x) for x in s.get('loadavg', []))} |"
+                f"| {'→'.join(str(x) for x in s.get('loadavg', []))} "
+                f"| {fmt(s.get('steal_pct'), 1, '%')} |"
             )
         q = r.get("queries", {})
         counted = ", ".join(

@@ -191,3 +191,35 @@ def test_the_server_under_test_runs_tasks_on_the_broker_when_there_is_one(
     assert env["CELERY_TASK_ALWAYS_EAGER"] == "0"
     monkeypatch.setattr(run, "BROKER_URL", "")
     assert run.server_env("yiwang_bench_100k")["CELERY_TASK_ALWAYS_EAGER"] == "1"
+
+
+def test_cpu_steal_reads_the_hypervisors_share_from_proc_stat(tmp_path):
+    """/proc/stat's first line: the steal ticks (8th) and the sum of the
+    first eight (guest times are already in user and nice)."""
+    stat = tmp_path / "stat"
+    stat.write_text(
+        "cpu  100 5 50 800 10 2 3 30 40 0\ncpu0 50 2 25 400 5 1 1 15 20 0\n"
+    )
+    assert run.cpu_steal(str(stat)) == (30, 1000)
+    stat.write_text("intr 1 2 3\n")
+    assert run.cpu_steal(str(stat)) is None
+    assert run.cpu_steal(str(tmp_path / "missing")) is None
+    assert run.steal_percent((30, 1000), (80, 2000)) == 5.0
+    assert run.steal_percent(None, (80, 2000)) is None
+    assert run.steal_percent((30, 1000), (30, 1000)) is None  # no time passed
+
+
+def test_report_shows_the_steal_and_reads_its_own_table_back():
+    """The steal column is the table's last: an earlier report's table
+    without it, and one with it, are read back alike."""
+    result = _result("100k", 100_000, 40.0)
+    result["scenarios"]["clerk_changelist"]["steal_pct"] = 3.25
+    report.machine = lambda: "test machine"
+    text = report.render([result])
+    assert "| load avg | steal |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| clerk_"))
+    assert row.endswith("| 1.0→1.5 | 3.2% |")
+    read = report.from_document(text)[0]["scenarios"]["clerk_changelist"]
+    assert read["p95_ms"] == 40.0 and read["errors"] == 0
+    del result["scenarios"]["clerk_changelist"]["steal_pct"]  # an older run
+    assert report.render([result]).count("| 1.0→1.5 | – |") == 1
