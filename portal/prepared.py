@@ -207,16 +207,14 @@ class _CompiledAround:
 
 
 def rows_around(model, key, build, subquery) -> list[tuple]:
-    """The rows (tuples) of ``build(RawSQL(SUBQUERY_MARK, ()))``, a
-    values_list queryset of ``model`` without parameters of its own, with
-    ``subquery`` (a RawSQL, or a queryset of one column) where the mark is:
-    compiled once per
-    connection and ``key`` (which must name everything else the query
-    depends on). For a query whose shape is the same on every page around a
-    subquery that is not (the case list's 50 rows around the ids of its
-    page): the ORM's building and compiling of the query around cost more
-    CPU than its read. Run as an ordinary query: its plan depends on the
-    subquery's values."""
+    """The rows (tuples) of ``build(RawSQL(SUBQUERY_MARK, ()))``, a values_list
+    queryset of ``model`` without parameters of its own, with ``subquery`` (a
+    RawSQL, or a queryset of one column) where the mark is: compiled once per
+    connection and ``key`` (which must name everything else the query depends
+    on). For a query whose shape is the same on every page around a subquery
+    that is not (the case list's 50 rows around the ids of its page): the
+    ORM's building and compiling of the query around cost more CPU than its
+    read. Run as an ordinary query: its plan depends on the subquery's values."""
     connection = connections[router.db_for_read(model)]
     query = _kept(
         connection,
